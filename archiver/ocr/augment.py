@@ -1,0 +1,86 @@
+"""Scan-like damage for synthetic lines: rotation and shear, table-rule fragments at the edges,
+red-seal strokes, ink fade, uneven light, blur, noise, JPEG and binarisation."""
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+
+
+def geometric(img: np.ndarray, rng: random.Random, paper: int) -> np.ndarray:
+    """Slight rotation and shear, on the full-resolution canvas before cropping."""
+    h, w = img.shape
+    angle = rng.gauss(0, 0.6)
+    shear = rng.gauss(0, 0.05) if rng.random() < 0.3 else 0.0
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    m[0, 1] += shear
+    m[0, 2] -= shear * h / 2
+    return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+
+
+def table_rules(img: np.ndarray, rng: random.Random, ink: int) -> np.ndarray:
+    """Fragments of ruling lines at the crop edges, as a table cell crop carries them."""
+    img = img.copy()
+    h, w = img.shape
+    t = max(1, h // rng.randint(14, 30))
+    for side in rng.sample(["l", "r", "t", "b"], rng.randint(1, 3)):
+        off = rng.randint(0, max(1, h // 8))
+        if side == "l":
+            img[:, off:off + t] = ink
+        elif side == "r":
+            img[:, max(0, w - off - t):w - off or None] = ink
+        elif side == "t":
+            img[off:off + t, :] = ink
+        else:
+            img[max(0, h - off - t):h - off or None, :] = ink
+    return img
+
+
+def seal_strokes(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A red seal's ring and strokes as they look after grey conversion: mid-grey, translucent."""
+    h, w = img.shape
+    layer = np.zeros_like(img, dtype=np.uint8)
+    cx = rng.randint(0, w)
+    cy = rng.randint(-h, 2 * h)
+    r = rng.randint(h, 4 * h)
+    cv2.circle(layer, (cx, cy), r, 255, max(1, h // 10))
+    for _ in range(rng.randint(0, 4)):
+        x, y = rng.randint(0, w), rng.randint(0, h)
+        cv2.line(layer, (x, y), (x + rng.randint(-h, h), y + rng.randint(-h, h)), 255, max(1, h // 14))
+    grey = rng.randint(90, 170)
+    alpha = (layer.astype(np.float32) / 255.0) * rng.uniform(0.5, 1.0)
+    out = img.astype(np.float32) * (1 - alpha) + np.minimum(img, grey).astype(np.float32) * alpha
+    return out.astype(np.uint8)
+
+
+def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Ink fade, uneven light, blur, noise, JPEG, binarisation: applied at the final height."""
+    out = img.astype(np.float32)
+    h, w = out.shape
+    if rng.random() < 0.4:  # ink fade: lift the dark end
+        lift = rng.uniform(0, 90)
+        out = lift + out * (255 - lift) / 255
+    if rng.random() < 0.3:  # uneven light: a gradient across the line
+        g = np.linspace(rng.uniform(-40, 0), rng.uniform(-40, 0), w, dtype=np.float32)
+        out = out + g[None, :]
+    if rng.random() < 0.5:
+        k = rng.choice([3, 3, 5])
+        out = cv2.GaussianBlur(out, (k, k), rng.uniform(0.3, 1.1))
+    if rng.random() < 0.5:
+        out = out + np.random.default_rng(rng.randrange(1 << 30)).normal(0, rng.uniform(2, 14), out.shape)
+    if rng.random() < 0.15:  # specks
+        n = rng.randint(1, 6)
+        for _ in range(n):
+            cv2.circle(out, (rng.randrange(w), rng.randrange(h)), rng.randint(0, 1), rng.uniform(0, 120), -1)
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    if rng.random() < 0.15:
+        _, out = cv2.threshold(out, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if rng.random() < 0.4:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(30, 90)])
+        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    if rng.random() < 0.2:  # low resolution: down and up again
+        f = rng.uniform(0.5, 0.8)
+        small = cv2.resize(out, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
+        out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out

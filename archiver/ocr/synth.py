@@ -1,0 +1,58 @@
+"""Synthetic training lines: text from TextSource, a training font, scan-like damage."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import augment
+from .charset import Charset, fold
+from .fonts import TRAINING_FONTS, FontSpec, available
+from .render import RenderStyle, crop_line, draw_line, to_height
+from .textgen import TextSource
+
+
+@dataclass(frozen=True)
+class Sample:
+    image: np.ndarray  # uint8, HEIGHT rows, ink dark
+    text: str  # folded label
+
+
+class LineSynth:
+    """Draws (image, label) pairs. Deterministic for a seed."""
+
+    def __init__(self, charset: Charset, seed: int = 0, fonts: tuple[FontSpec, ...] = TRAINING_FONTS,
+                 damage: bool = True):
+        self.rng = random.Random(seed)
+        self.text = TextSource(charset, seed=seed + 1)
+        self.fonts = available(fonts)
+        if not self.fonts:
+            raise RuntimeError("no training fonts installed (apt-get install fonts-noto-cjk ...)")
+        self.damage = damage
+
+    def style(self) -> RenderStyle:
+        r = self.rng
+        spacing = r.choice([0.0] * 8 + [r.uniform(0.1, 0.4), r.uniform(0.5, 1.2)])
+        return RenderStyle(size=r.randint(22, 48), spacing=spacing, ink=r.randint(0, 70),
+                           paper=r.randint(200, 255), bold=r.random() < 0.08)
+
+    def render(self, text: str, font: FontSpec, style: RenderStyle) -> np.ndarray:
+        r = self.rng
+        canvas, em = draw_line(text, font, style)
+        if self.damage and r.random() < 0.6:
+            canvas = augment.geometric(canvas, r, style.paper)
+        img = crop_line(canvas, em, style.paper, r, jitter=0.25 if self.damage else 0.08)
+        if self.damage and r.random() < 0.15:
+            img = augment.table_rules(img, r, style.ink)
+        if self.damage and r.random() < 0.08:
+            img = augment.seal_strokes(img, r)
+        img = to_height(img)
+        if self.damage:
+            img = augment.photometric(img, r)
+        return img
+
+    def sample(self) -> Sample:
+        text = self.text.sample()
+        font = self.rng.choice(self.fonts)
+        return Sample(self.render(text, font, self.style()), fold(text))

@@ -1,0 +1,181 @@
+"""Text for synthetic lines: real word frequencies (jieba's dictionary) mixed with 公文 phrases,
+numbers as budget tables print them, and uniform draws so that rare characters are seen too."""
+from __future__ import annotations
+
+import bisect
+import random
+from itertools import accumulate
+from pathlib import Path
+
+from .charset import Charset
+
+CN_DIGITS = "〇一二三四五六七八九"
+HEAD_NUMS = "一二三四五六七八九十"
+AGENCY_CODES = ["国办发", "国发", "国函", "沪府发", "沪府办发", "普府", "普府办", "京政发", "粤府函",
+                "财预", "财办", "人社部发", "国防部发", "民发", "司发", "沪财预", "普司发", "苏政办发"]
+PLACES = ["上海市", "北京市", "普陀区", "浙江省", "江苏省", "广东省", "万里街道", "长征镇", "杭州市", "南京市"]
+ORG_SUFFIX = ["人民政府", "人民政府办公厅", "司法局", "财政局", "民政局", "教育局", "卫生健康委员会",
+              "发展和改革委员会", "社会福利院", "街道办事处", "办公室", "公安局", "税务局", "审计局"]
+DOC_TYPES = ["通知", "通报", "请示", "批复", "报告", "函", "意见", "决定", "公告", "通告", "纪要", "议案"]
+PUNCT_MID = "，，，、、；："
+PUNCT_END = "。。。；：！？"
+LATIN_WORDS = ["PDF", "GDP", "CPI", "PPP", "Email", "www", "gov", "cn", "No", "ID", "OA", "Excel", "A4", "GB/T"]
+
+
+class TextSource:
+    """Draws line texts; every drawn text is inside the charset."""
+
+    def __init__(self, charset: Charset, dict_path: Path | None = None, seed: int = 0):
+        self.cs = charset
+        self.rng = random.Random(seed)
+        self.hanzi = [c for c in charset.chars if "\u4e00" <= c <= "\u9fff"]
+        self.symbols = [c for c in charset.chars if ord(c) > 0x7F and not ("\u4e00" <= c <= "\u9fff")]
+        words, weights = [], []
+        path = dict_path or _jieba_dict()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) < 2 or not charset.covers(parts[0]):
+                continue
+            words.append(parts[0])
+            weights.append(float(parts[1]) ** 0.5)  # flatten the Zipf curve: more rare words seen
+        self.words = words
+        self.cum = list(accumulate(weights))
+
+    # --- pieces -------------------------------------------------------------------------
+    def word(self) -> str:
+        r = self.rng.random() * self.cum[-1]
+        return self.words[bisect.bisect_left(self.cum, r)]
+
+    def prose(self, n: int) -> str:
+        out = ""
+        while len(out) < n:
+            out += self.word()
+            if self.rng.random() < 0.12:
+                out += self.rng.choice(PUNCT_MID)
+        out = out[:n]
+        if self.rng.random() < 0.3:
+            out += self.rng.choice(PUNCT_END)
+        if self.rng.random() < 0.08:
+            o, c = self.rng.choice(["“”", "《》", "（）", "【】", "‘’", "「」"])
+            k = self.rng.randint(0, max(0, len(out) - 2))
+            out = out[:k] + o + out[k:k + self.rng.randint(2, 8)] + c + out[k + 8:]
+        return out
+
+    def year(self) -> int:
+        return self.rng.randint(1990, 2030)
+
+    def cn_number(self, value: int) -> str:
+        return "".join(CN_DIGITS[int(d)] for d in str(value))
+
+    def cn_day(self, value: int) -> str:
+        if value < 10:
+            return HEAD_NUMS[value - 1]
+        tens, ones = divmod(value, 10)
+        return ("" if tens == 1 else HEAD_NUMS[tens - 1]) + "十" + (HEAD_NUMS[ones - 1] if ones else "")
+
+    def date(self) -> str:
+        y, m, d = self.year(), self.rng.randint(1, 12), self.rng.randint(1, 28)
+        if self.rng.random() < 0.35:
+            return f"{self.cn_number(y)}年{self.cn_day(m)}月{self.cn_day(d)}日"
+        return f"{y}年{m}月{d}日"
+
+    def doc_number(self) -> str:
+        o, c = self.rng.choice(["〔〕", "〔〕", "〔〕", "[]", "［］", "（）", "【】"])
+        return f"{self.rng.choice(AGENCY_CODES)}{o}{self.year()}{c}{self.rng.randint(1, 300)}号"
+
+    def org(self) -> str:
+        return self.rng.choice(PLACES) + self.rng.choice(["", self.rng.choice(PLACES)]) + self.rng.choice(ORG_SUFFIX)
+
+    def amount(self) -> str:
+        r = self.rng.random()
+        if r < 0.35:
+            v = self.rng.choice([10, 100, 1000, 10000, 100000, 1000000]) * self.rng.random()
+            s = f"{v:,.2f}" if self.rng.random() < 0.6 else f"{v:.2f}"
+        elif r < 0.55:
+            s = str(self.rng.randint(0, 99999))
+        elif r < 0.7:
+            s = f"{self.rng.uniform(-100, 300):.{self.rng.randint(0, 2)}f}%"
+        elif r < 0.8:
+            s = f"{self.rng.randint(1, 9999):,}"
+        elif r < 0.9:
+            s = str(self.rng.randint(2000000, 2299999)) if self.rng.random() < 0.5 else \
+                ".".join(str(self.rng.randint(1, 30)) for _ in range(self.rng.randint(2, 3)))
+        else:
+            s = self.rng.choice(["-", "0", "0.00", "—", "合计", "小计", "x", "0.0%"])
+        return s
+
+    def heading(self) -> str:
+        k = self.rng.randint(1, 10)
+        mark = self.rng.choice([f"{HEAD_NUMS[k - 1]}、", f"（{HEAD_NUMS[k - 1]}）", f"{k}.", f"（{k}）",
+                                f"{k}、", f"第{HEAD_NUMS[k - 1]}条", f"({k})"])
+        return mark + self.prose(self.rng.randint(3, 16))
+
+    def phone(self) -> str:
+        if self.rng.random() < 0.5:
+            return f"1{self.rng.randint(3, 9)}{self.rng.randint(0, 999999999):09d}"
+        return f"0{self.rng.randint(10, 999)}-{self.rng.randint(10000000, 99999999)}"
+
+    def email(self) -> str:
+        name = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_.") for _ in range(self.rng.randint(3, 10)))
+        return f"{name.strip('.')}@{self.rng.choice(['gov.cn', 'sh.gov.cn', '163.com', 'qq.com', 'mail.cn'])}"
+
+    def gongwen(self) -> str:
+        r = self.rng, self.rng.random()
+        choice = self.rng.randrange(16)
+        if choice == 0:
+            return self.doc_number()
+        if choice == 1:
+            return self.date()
+        if choice == 2:
+            return self.heading()
+        if choice == 3:
+            return f"{self.org()}关于{self.prose(self.rng.randint(3, 12))}的{self.rng.choice(DOC_TYPES)}"
+        if choice == 4:
+            return self.rng.choice(["联系电话：", "电话：", "联系人：", "传真：", ""]) + self.phone()
+        if choice == 5:
+            return self.rng.choice(["电子邮箱：", "邮箱：", "E-mail:", ""]) + self.email()
+        if choice == 6:
+            return f"- {self.rng.randint(1, 60)} -" if self.rng.random() < 0.5 else f"—{self.rng.randint(1, 60)}—"
+        if choice == 7:
+            return self.rng.choice(["表", "附表", "附件", "图"]) + str(self.rng.randint(1, 12)) + self.rng.choice(["", "：", " "]) + self.prose(self.rng.randint(0, 10))
+        if choice == 8:
+            return self.rng.choice(["单位：万元", "单位：元", "单位：%", "编制单位：" + self.org()])
+        if choice == 9:
+            return self.rng.choice(["绝密", "机密", "秘密"]) + "★" + self.rng.choice(["", f"{self.rng.randint(1, 30)}年", "长期"])
+        if choice == 10:
+            return self.rng.choice(["特急", "加急", "签发人：", "抄送：", "主送：", "印发"]) + self.prose(self.rng.randint(0, 6))
+        if choice == 11:
+            return self.org() + self.rng.choice(["：", "", "文件", "办公室"])
+        if choice == 12:
+            return f"{self.org()}{self.rng.randint(2015, 2030)}年{self.rng.choice(['部门预算', '单位预算', '决算', '年度报告'])}"
+        if choice == 13:
+            return f"{self.rng.randint(0, 999999):06d}"
+        if choice == 14:
+            return self.prose(self.rng.randint(2, 8)) + self.amount() + self.rng.choice(["万元", "元", "%", "人", "个", "项"])
+        return self.rng.choice(LATIN_WORDS) + self.rng.choice(["", "-", " ", "/"]) + str(self.rng.randint(0, 2024))
+
+    def uniform(self, n: int) -> str:
+        pool = self.hanzi if self.rng.random() < 0.85 else self.symbols + self.hanzi[:200]
+        return "".join(self.rng.choice(pool) for _ in range(n))
+
+    # --- the mix ----------------------------------------------------------------------
+    def sample(self) -> str:
+        r = self.rng.random()
+        if r < 0.38:
+            text = self.prose(self.rng.randint(2, 24))
+        elif r < 0.48:
+            text = self.uniform(self.rng.randint(2, 16))
+        elif r < 0.68:
+            text = self.amount()
+        else:
+            text = self.gongwen()
+        text = text.strip()
+        if not text or not self.cs.covers(text):
+            return self.sample()
+        return text
+
+
+def _jieba_dict() -> Path:
+    import jieba  # the dictionary ships inside the package
+
+    return Path(jieba.__file__).parent / "dict.txt"

@@ -1,0 +1,234 @@
+"""Train the CRNN on synthetic lines: resumable checkpoints, periodic evaluation on a fixed
+synthetic set and on real gov-dev lines (never trained on), a CER log, bf16 autocast on CPU.
+
+    python -m archiver.ocr.train --out runs/ocr --hours 2
+    python -m archiver.ocr.train --out runs/ocr --export archiver/ocr/weights
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, IterableDataset
+
+from .charset import Charset, score_normalise
+from .decode import greedy_decode
+from .metrics import cer
+from .model import CRNN, ModelConfig, count_parameters
+from .prep import normalise, pad_batch
+from .synth import LineSynth
+
+
+class SynthStream(IterableDataset):
+    """Endless batches of synthetic lines, grouped by width so padding stays small."""
+
+    def __init__(self, charset: Charset, batch_size: int, seed: int, stride: int):
+        self.charset, self.batch_size, self.seed, self.stride = charset, batch_size, seed, stride
+
+    def __iter__(self):
+        import cv2
+
+        cv2.setNumThreads(1)
+        info = torch.utils.data.get_worker_info()
+        seed = self.seed * 1000 + (info.id if info else 0)
+        synth = LineSynth(self.charset, seed=seed)
+        rng = random.Random(seed)
+        index = self.charset.index
+        while True:
+            pool = [synth.sample() for _ in range(self.batch_size * 8)]
+            pool.sort(key=lambda s: s.image.shape[1])
+            batches = [pool[i:i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+            rng.shuffle(batches)
+            for b in batches:
+                x, lengths = pad_batch([normalise(s.image) for s in b], self.stride)
+                targets = [index[c] for s in b for c in s.text]
+                target_lengths = [len(s.text) for s in b]
+                yield (torch.from_numpy(x), torch.from_numpy(lengths),
+                       torch.tensor(targets, dtype=torch.long), torch.tensor(target_lengths, dtype=torch.long))
+
+
+def lr_at(progress: float, base: float, warmup: float = 0.02) -> float:
+    """Warm-up then cosine decay over the time budget (progress in [0, 1])."""
+    if progress < warmup:
+        return base * max(progress / warmup, 0.05)
+    p = min(1.0, (progress - warmup) / (1 - warmup))
+    return base * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+@torch.inference_mode()
+def predict(model: CRNN, images: list[np.ndarray], charset: Charset, batch_size: int = 64) -> list[str]:
+    """Texts for line images (uint8), in order; used for evaluation."""
+    model.eval()
+    items = [normalise(im) for im in images]
+    order = sorted(range(len(items)), key=lambda i: items[i].shape[1])
+    out = [""] * len(items)
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        x, lengths = pad_batch([items[i] for i in idx], model.stride)
+        probs = model(torch.from_numpy(x)).float().softmax(2).permute(1, 0, 2).numpy()
+        for j, i in enumerate(idx):
+            ids, _ = greedy_decode(probs[j], int(lengths[j]))
+            out[i] = charset.decode(ids)
+    model.train()
+    return out
+
+
+def corpus_cer(preds: list[str], refs: list[str]) -> float:
+    errors = sum(cer(score_normalise(p), score_normalise(r)) * max(1, len(score_normalise(r))) for p, r in zip(preds, refs))
+    return errors / max(1, sum(max(1, len(score_normalise(r))) for r in refs))
+
+
+class Evaluator:
+    """Fixed evaluation sets: synthetic (seeded) and real gov-dev lines when available."""
+
+    def __init__(self, charset: Charset, n_synth: int = 400, n_real_cjk: int = 300, n_real_num: int = 150):
+        synth = LineSynth(charset, seed=987654)
+        s = [synth.sample() for _ in range(n_synth)]
+        self.sets: dict[str, tuple[list[np.ndarray], list[str]]] = {"synth": ([x.image for x in s], [x.text for x in s])}
+        try:
+            from archiver.devdata import govdev
+
+            root = govdev.default_root()
+            lines = govdev.select(govdev.read_lines(root), n_real_cjk, n_real_num, seed=1)
+            cuts = govdev.cut_lines(root, lines, dpi=200)
+            self.sets["real_cjk"] = ([c for ln, c in cuts if ln.has_cjk], [ln.text for ln, c in cuts if ln.has_cjk])
+            self.sets["real_num"] = ([c for ln, c in cuts if not ln.has_cjk], [ln.text for ln, c in cuts if not ln.has_cjk])
+        except (OSError, ImportError) as exc:  # gov-dev is optional for training
+            print(f"real evaluation lines unavailable: {exc}", file=sys.stderr)
+
+    def run(self, model: CRNN, charset: Charset) -> dict[str, float]:
+        return {name: corpus_cer(predict(model, imgs, charset), refs) for name, (imgs, refs) in self.sets.items()}
+
+
+def save_checkpoint(path: Path, model, opt, state: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, tmp)
+    tmp.replace(path)
+
+
+def export(run_dir: Path, dest: Path, which: str = "best") -> None:
+    """Write fp16 weights, config and charset for the recogniser."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ckpt = torch.load(run_dir / f"{which}.pt", map_location="cpu", weights_only=True)
+    cfg = ModelConfig.load(run_dir / "config.json")
+    half = {k: (v.half() if v.is_floating_point() else v) for k, v in ckpt["model"].items()}
+    torch.save(half, dest / "crnn.pt")
+    cfg.save(dest / "config.json")
+    Charset.load(run_dir / "charset.txt").save(dest / "charset.txt")
+    print(f"exported {which} (step {ckpt['state']['step']}, {ckpt['state'].get('metrics')}) to {dest}")
+
+
+def train(args) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
+    if (out / "charset.txt").exists():
+        charset = Charset.load(out / "charset.txt")
+        cfg = ModelConfig.load(out / "config.json")
+    else:
+        charset = Charset.default()
+        cfg = ModelConfig(num_classes=charset.num_classes, charset_digest=charset.digest)
+        charset.save(out / "charset.txt")
+        cfg.save(out / "config.json")
+    model = CRNN(cfg).to(device)
+    if device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    state = {"step": 0, "seen": 0, "elapsed": 0.0, "best": float("inf"), "metrics": None}
+    if (out / "last.pt").exists():
+        ckpt = torch.load(out / "last.pt", map_location=device, weights_only=True)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["opt"])
+        state.update(ckpt["state"])
+        print(f"resumed at step {state['step']} ({state['seen']} lines, {state['elapsed'] / 3600:.2f} h)")
+    print(f"model {count_parameters(model):,} parameters, {cfg.num_classes} classes, device {device}")
+    evaluator = Evaluator(charset, n_synth=args.eval_synth)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg.stride), batch_size=None,
+                        num_workers=args.workers, prefetch_factor=4 if args.workers else None,
+                        # fork after OpenMP/OpenCV thread pools exist deadlocks: start workers fresh
+                        multiprocessing_context="spawn" if args.workers else None)
+    budget = args.hours * 3600
+    log = open(out / "log.tsv", "a", encoding="utf-8")
+    if log.tell() == 0:
+        log.write("step\tseen\thours\tloss\tlr\t" + "\t".join(f"cer_{k}" for k in evaluator.sets) + "\n")
+    t_last, t_eval, losses = time.time(), time.time(), []
+    use_bf16 = device.type == "cpu" and not args.fp32
+    for x, lengths, targets, target_lengths in loader:
+        progress = state["elapsed"] / budget
+        for g in opt.param_groups:
+            g["lr"] = lr_at(progress, args.lr)
+        x = x.to(device)
+        if device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16 or device.type == "cuda"):
+            logits = model(x)
+        log_probs = logits.float().log_softmax(2)
+        loss = ctc(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        losses.append(loss.item())
+        now = time.time()
+        state["elapsed"] += now - t_last
+        t_last = now
+        state["step"] += 1
+        state["seen"] += x.shape[0]
+        if state["step"] % 50 == 0:
+            print(f"step {state['step']} seen {state['seen']} loss {np.mean(losses[-50:]):.3f} "
+                  f"lr {opt.param_groups[0]['lr']:.2e} {state['elapsed'] / 3600:.2f}h", flush=True)
+        done = state["elapsed"] >= budget or state["step"] >= args.max_steps
+        if now - t_eval >= args.eval_minutes * 60 or done:
+            metrics = evaluator.run(model, charset)
+            state["metrics"] = metrics
+            log.write(f"{state['step']}\t{state['seen']}\t{state['elapsed'] / 3600:.3f}\t{np.mean(losses[-200:]):.4f}\t"
+                      f"{opt.param_groups[0]['lr']:.2e}\t" + "\t".join(f"{v:.4f}" for v in metrics.values()) + "\n")
+            log.flush()
+            print("eval", {k: round(v, 4) for k, v in metrics.items()}, flush=True)
+            save_checkpoint(out / "last.pt", model, opt, state)
+            key = metrics.get("real_cjk", metrics["synth"])
+            if key < state["best"]:
+                state["best"] = key
+                save_checkpoint(out / "best.pt", model, opt, state)
+            t_eval = time.time()
+            t_last = t_eval  # evaluation time does not count against the training budget
+        if done:
+            break
+    log.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="train-ocr", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="runs/ocr", help="run folder: checkpoints, log.tsv, config")
+    p.add_argument("--hours", type=float, default=2.0, help="training time budget (drives the LR schedule)")
+    p.add_argument("--max-steps", type=int, default=10**9)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=1, help="synthesis worker processes")
+    p.add_argument("--eval-minutes", type=float, default=10.0)
+    p.add_argument("--eval-synth", type=int, default=400)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CPU")
+    p.add_argument("--cpu", action="store_true", help="ignore CUDA")
+    p.add_argument("--export", metavar="DIR", help="export the run's best weights (fp16) to DIR and exit")
+    p.add_argument("--which", default="best", choices=["best", "last"])
+    args = p.parse_args(argv)
+    if args.export:
+        export(Path(args.out), Path(args.export), args.which)
+    else:
+        train(args)
+
+
+if __name__ == "__main__":
+    main()
