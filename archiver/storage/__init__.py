@@ -1,0 +1,1 @@
+"""SQL storage through SQLAlchemy: tables, database opening and migrations, repository, search."""
