@@ -1,0 +1,85 @@
+"""Where files go: archive names from the template, atomic copies, thumbnails, the failed folder."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .document import Metadata
+from .errors import ConfigError
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+TEMPLATE_FIELDS = ("id", "year", "category", "title", "doc_type", "issuer", "doc_number", "date", "name", "sha8", "ext")
+
+
+def safe_part(value: object, empty: str, limit: int = 60) -> str:
+    """A value made safe as one path component: no separators or control characters, not empty."""
+    s = _UNSAFE.sub("_", str(value) if value not in (None, "") else empty).strip(" .")
+    return (s or empty)[:limit]
+
+
+def archive_name(template: str, *, doc_id: int, metadata: Metadata, category: str | None,
+                 original_name: str, sha256: str, ext: str) -> Path:
+    """Relative archive path of a stored original, from config archive.name_template."""
+    values = {
+        "id": doc_id, "year": safe_part(metadata.year, "无年份"), "category": safe_part(category, "未分类"),
+        "title": safe_part(metadata.title, safe_part(Path(original_name).stem, "untitled")),
+        "doc_type": safe_part(metadata.doc_type, "other"), "issuer": safe_part(metadata.issuer, "未知机关"),
+        "doc_number": safe_part(metadata.doc_number, "无文号"), "date": safe_part(metadata.date, "无日期"),
+        "name": safe_part(Path(original_name).stem, "untitled"), "sha8": sha256[:8], "ext": ext,
+    }
+    try:
+        rel = template.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"config: archive.name_template has an unknown field {exc}; known: {', '.join(TEMPLATE_FIELDS)}") from None
+    parts = [p for p in Path(rel).parts if p not in ("", ".", "..", "/")]
+    return Path(*parts)
+
+
+def atomic_copy(src: Path, dest: Path) -> None:
+    """Copy so that dest is either absent or complete, never half-written."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def unique_path(path: Path) -> Path:
+    """path, or path with -2, -3... before the suffix when it exists already."""
+    if not path.exists():
+        return path
+    for i in range(2, 100000):
+        cand = path.with_name(f"{path.stem}-{i}{path.suffix}")
+        if not cand.exists():
+            return cand
+    raise OSError(f"no free name for {path}")
+
+
+def write_thumbnail(rgb: np.ndarray, dest: Path, width: int) -> None:
+    img = Image.fromarray(rgb)
+    h = max(1, round(img.height * width / img.width))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(".tmp-" + dest.name)
+    img.resize((width, h), Image.LANCZOS).save(tmp, "JPEG", quality=80)
+    os.replace(tmp, dest)
+
+
+def move_to_failed(path: Path, failed_dir: Path, reason: str) -> Path:
+    """Move a file out of the inbox into failed/, with <name>.reason.txt beside it."""
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    dest = unique_path(failed_dir / path.name)
+    shutil.move(str(path), dest)
+    dest.with_name(dest.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return dest

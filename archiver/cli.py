@@ -1,0 +1,271 @@
+"""manage.py commands. A thin layer over the library; the one place that turns typed errors into
+a one-line message and an exit code."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import config as config_mod
+from .errors import ArchiverError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+def open_db(settings, create: bool = True):
+    """The database, created at head when empty; an older revision is an error naming the fix."""
+    from .storage.db import open_database
+
+    db = open_database(settings.database.url)
+    if create and db.current_revision() is None:
+        logging.getLogger("archiver").info("creating the database at %s", settings.database.url)
+        db.migrate()
+    db.check_current()
+    return db
+
+
+def make_pipeline(settings, keep_source=False):
+    from .pipeline import Pipeline
+
+    return Pipeline(settings, open_db(settings), keep_source=keep_source)
+
+
+def rebuild_site(settings, db) -> None:
+    from .site.build import build_site
+    from .storage import repository
+
+    with db.session() as s:
+        docs = [repository.get_document(s, d.id) for d in repository.list_documents(s)]
+    report = build_site(docs, settings.paths.site, templates_dir=settings.site.templates, archive_dir=settings.paths.archive)
+    logging.getLogger("archiver").info("site: %d pages written, %d unchanged (%s)", report.written, report.unchanged,
+                                       settings.paths.site / "index.html")
+
+
+# --- commands ---------------------------------------------------------------------------
+def cmd_watch(args, settings) -> int:
+    from .daemon.watch import Watcher
+
+    pipeline = make_pipeline(settings)
+    after = (lambda _done: rebuild_site(settings, pipeline.db)) if settings.site.auto_build else None
+    w = Watcher(settings, pipeline, after=after)
+    w.install_signal_handlers()
+    if settings.site.auto_build:
+        rebuild_site(settings, pipeline.db)
+    w.run(max_seconds=args.max_seconds)
+    return 0
+
+
+def cmd_ingest(args, settings) -> int:
+    from .batch import ingest
+
+    pipeline = make_pipeline(settings, keep_source=not args.move)
+    outcomes = ingest(pipeline, [Path(p) for p in args.paths], workers=args.workers or settings.workers,
+                      progress=not args.quiet)
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        if o.status == "failed":
+            print(f"failed: {o.message}", file=sys.stderr)
+    pages = sum(o.pages for o in outcomes)
+    print(f"{len(outcomes)} files, {pages} pages: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if settings.site.auto_build and any(o.document_id for o in outcomes):
+        rebuild_site(settings, pipeline.db)
+    return 1 if counts.get("failed") else 0
+
+
+def _mark(snippet: str, tty: bool) -> str:
+    return snippet.replace("\x02", "\x1b[1;31m" if tty else "【").replace("\x03", "\x1b[0m" if tty else "】")
+
+
+def cmd_search(args, settings) -> int:
+    from .storage.search import search
+
+    db = open_db(settings)
+    with db.session() as s:
+        hits = search(s, " ".join(args.query), category=args.category, doc_type=args.type, year=args.year,
+                      date_from=args.date_from, date_to=args.date_to, limit=args.limit)
+    if args.json:
+        print(json.dumps([{"id": h.document_id, "title": h.title, "file": h.original_name, "category": h.category,
+                           "type": h.doc_type, "year": h.year, "score": h.score,
+                           "snippet": h.snippet.replace("\x02", "").replace("\x03", ""),
+                           "snippet_marked": _mark(h.snippet, False)} for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    tty = sys.stdout.isatty()
+    for h in hits:
+        print(f"#{h.document_id}  {h.title or h.original_name}  [{h.category or '-'} {h.doc_type or ''} {h.year or ''}]".rstrip())
+        print(f"    {_mark(h.snippet, tty)}")
+    print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}")
+    return 0
+
+
+def cmd_show(args, settings) -> int:
+    from .storage import repository
+
+    db = open_db(settings)
+    with db.session() as s:
+        d = repository.get_document(s, args.id)
+    fields = [("id", d.id), ("file", d.original_name), ("title", d.title), ("文种", d.doc_type), ("发文机关", d.issuer),
+              ("发文字号", d.doc_number), ("成文日期", d.date), ("密级", d.secrecy), ("紧急程度", d.urgency),
+              ("category", d.category), ("tags", ", ".join(d.tags)), ("pages", d.page_count),
+              ("sha256", d.sha256), ("archive", d.archive_path), ("duplicate_of", d.duplicate_of),
+              ("duplicates", ", ".join(map(str, d.duplicates)))]
+    if args.json:
+        print(json.dumps(dict((k, v) for k, v in fields) | {"text": [[ln.text for ln in p.lines] for p in d.pages]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    for k, v in fields:
+        if v not in (None, ""):
+            print(f"{k:>12}: {v}")
+    for h in d.hits:
+        print(f"{'rule':>12}: {h.rule} → {h.category or ''} {' '.join(h.tags)} ({h.field}: {', '.join(h.matched)})")
+    if args.text:
+        for p in d.pages:
+            print(f"--- page {p.number} ({p.source})")
+            for ln in p.lines:
+                print(ln.text)
+    return 0
+
+
+def cmd_ocr(args, settings) -> int:
+    from .ocr_cli import run_ocr
+
+    return run_ocr(args, settings)
+
+
+def cmd_stats(args, settings) -> int:
+    from .storage import repository
+
+    with open_db(settings).session() as s:
+        st = repository.stats(s)
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False, indent=2))
+        return 0
+    for k, v in st.items():
+        if isinstance(v, dict):
+            print(f"{k}:")
+            for kk, vv in sorted(v.items(), key=lambda kv: str(kv[0])):
+                print(f"  {kk if kk is not None else '-'}: {vv}")
+        else:
+            print(f"{k}: {v}")
+    return 0
+
+
+def cmd_duplicates(args, settings) -> int:
+    from .storage import repository
+
+    with open_db(settings).session() as s:
+        groups = repository.duplicate_groups(s)
+        for original, dups in groups:
+            o = repository.get_document(s, original)
+            print(f"#{original} {o.display_title}")
+            for d in dups:
+                v = repository.get_document(s, d)
+                print(f"  = #{d} {v.original_name}")
+    print(f"{len(groups)} group{'s' if len(groups) != 1 else ''}")
+    return 0
+
+
+def cmd_reclassify(args, settings) -> int:
+    pipeline = make_pipeline(settings)
+    changed = pipeline.reclassify()
+    print(f"reclassified: {changed} document{'s' if changed != 1 else ''} changed")
+    if settings.site.auto_build:
+        rebuild_site(settings, pipeline.db)
+    return 0
+
+
+def cmd_migrate(args, settings) -> int:
+    from .storage.db import open_database
+
+    db = open_database(settings.database.url)
+    before = db.current_revision()
+    if args.downgrade:
+        db.downgrade(args.downgrade)
+    else:
+        db.migrate(args.revision)
+    print(f"database {settings.database.url}: {before or 'empty'} -> {db.current_revision() or 'empty'}")
+    return 0
+
+
+def cmd_build_site(args, settings) -> int:
+    rebuild_site(settings, open_db(settings))
+    print(settings.paths.site / "index.html")
+    return 0
+
+
+def cmd_train_ocr(args, settings) -> int:
+    from .ocr import train
+
+    train.main(args.train_args)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="manage.py", description="archiver: a searchable archive of scanned 公文")
+    p.add_argument("--config", type=Path, default=None, help="config file (default: config.yaml beside manage.py)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    c = sub.add_parser("watch", help="watch the inbox and archive every file dropped there")
+    c.add_argument("--max-seconds", type=float, default=None, help="stop after this long (tests, cron)")
+    c.set_defaults(func=cmd_watch)
+    c = sub.add_parser("ingest", help="archive files and folders now, with a progress bar")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--workers", type=int, default=None, help="analysis processes (default: config workers)")
+    c.add_argument("--move", action="store_true", help="remove each file once stored (as the inbox does)")
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(func=cmd_ingest)
+    c = sub.add_parser("search", help="full-text search: terms (AND), OR, NOT/-term, \"phrases\"")
+    c.add_argument("query", nargs="+")
+    c.add_argument("--category")
+    c.add_argument("--type", help="文种, e.g. 通知")
+    c.add_argument("--year", type=int)
+    c.add_argument("--from", dest="date_from", help="成文日期 from (YYYY-MM-DD)")
+    c.add_argument("--to", dest="date_to", help="成文日期 to (YYYY-MM-DD)")
+    c.add_argument("--limit", type=int, default=20)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_search)
+    c = sub.add_parser("show", help="one stored document")
+    c.add_argument("id", type=int)
+    c.add_argument("--text", action="store_true", help="print the text too")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_show)
+    c = sub.add_parser("ocr", help="print the text of files without storing them")
+    c.add_argument("files", nargs="+")
+    c.add_argument("--lines", action="store_true", help="each image is one text line: path<TAB>text<TAB>confidence")
+    c.add_argument("--force-ocr", action="store_true", help="OCR PDF pages even when they carry a text layer")
+    c.set_defaults(func=cmd_ocr)
+    for name, func, hlp in (("stats", cmd_stats, "counts"), ("duplicates", cmd_duplicates, "near-duplicate groups")):
+        c = sub.add_parser(name, help=hlp)
+        c.add_argument("--json", action="store_true")
+        c.set_defaults(func=func)
+    c = sub.add_parser("reclassify", help="re-apply rules/ to stored documents (no OCR)")
+    c.set_defaults(func=cmd_reclassify)
+    c = sub.add_parser("migrate", help="create or upgrade the database schema")
+    c.add_argument("--revision", default="head")
+    c.add_argument("--downgrade", metavar="REV", help="downgrade to REV (e.g. base)")
+    c.set_defaults(func=cmd_migrate)
+    c = sub.add_parser("build-site", help="render the static HTML index")
+    c.set_defaults(func=cmd_build_site)
+    c = sub.add_parser("train-ocr", help="train the recogniser (see python -m archiver.ocr.train --help)")
+    c.add_argument("train_args", nargs=argparse.REMAINDER)
+    c.set_defaults(func=cmd_train_ocr)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    try:
+        config_path = args.config if args.config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+        settings = config_mod.load(config_path)
+        return args.func(args, settings)
+    except ArchiverError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+

@@ -1,0 +1,183 @@
+"""Read config.yaml once, validate it, and hand out frozen settings.
+
+Every key is known: an unknown key or a value of the wrong type or range is a ConfigError that
+names it (`config.yaml: ocr.threads must be an integer >= 1, got 'two'`). Relative paths are
+resolved against the folder of the config file, so the project runs from anywhere."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Paths:
+    inbox: Path = Path("inbox")
+    archive: Path = Path("archive")
+    failed: Path = Path("failed")
+    site: Path = Path("site")
+    work: Path = Path(".work")  # scratch space for rendered pages
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str = "sqlite:///archive/archive.db"
+
+
+@dataclass(frozen=True)
+class Intake:
+    dpi: int = 200
+    use_text_layer: bool = True  # a PDF page with a text layer is read from it, not OCR'd
+    max_pages: int = 2000
+
+
+@dataclass(frozen=True)
+class Ocr:
+    weights: Path = Path("archiver/ocr/weights")
+    threads: int = 2
+    batch_size: int = 32
+    low_confidence: float = 0.6  # lines below this are marked in the site
+
+
+@dataclass(frozen=True)
+class Dedup:
+    hash_distance: int = 10  # max Hamming distance between page pHashes (64-bit)
+    text_similarity: float = 0.85  # min similarity of the texts (bigram Dice)
+    action: str = "mark"  # mark: store and mark duplicate_of; skip: do not store
+
+
+@dataclass(frozen=True)
+class Rules:
+    folder: Path = Path("rules")
+
+
+@dataclass(frozen=True)
+class Archive:
+    name_template: str = "{year}/{category}/{id}-{title}{ext}"
+    thumbnail_width: int = 300
+
+
+@dataclass(frozen=True)
+class Watch:
+    stable_seconds: float = 3.0  # size and mtime unchanged this long before a file is read
+    rescan_seconds: float = 30.0  # periodic full scan catches missed events
+    polling: bool = False  # poll instead of inotify (network shares)
+    poll_interval: float = 2.0
+
+
+@dataclass(frozen=True)
+class Site:
+    auto_build: bool = True
+    templates: Path = Path("templates")
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths = field(default_factory=Paths)
+    database: Database = field(default_factory=Database)
+    intake: Intake = field(default_factory=Intake)
+    ocr: Ocr = field(default_factory=Ocr)
+    dedup: Dedup = field(default_factory=Dedup)
+    rules: Rules = field(default_factory=Rules)
+    archive: Archive = field(default_factory=Archive)
+    watch: Watch = field(default_factory=Watch)
+    site: Site = field(default_factory=Site)
+    workers: int = 1
+    base_dir: Path = Path(".")  # folder of the config file; not a key in the file
+
+
+_CHOICES = {"dedup.action": ("mark", "skip")}
+_RANGES = {
+    "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000), "ocr.threads": (1, 256),
+    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
+    "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
+    "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
+    "archive.thumbnail_width": (16, 4000),
+}
+
+
+def _convert(name: str, kind: Any, value: Any, base: Path) -> Any:
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"config: {name} must be true or false, got {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config: {name} must be an integer, got {value!r}")
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config: {name} must be a number, got {value!r}")
+        value = float(value)
+    elif kind is str:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"config: {name} must be a non-empty string, got {value!r}")
+    elif kind is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"config: {name} must be a path, got {value!r}")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p)
+    if name in _RANGES:
+        lo, hi = _RANGES[name]
+        if not lo <= value <= hi:
+            raise ConfigError(f"config: {name} must be between {lo} and {hi}, got {value!r}")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(f"config: {name} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+    return value
+
+
+def _build(cls: type, data: Any, prefix: str, base: Path) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: {prefix.rstrip('.') or 'the file'} must be a mapping of keys, got {type(data).__name__}")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "base_dir"}
+    for key in data:
+        if key not in fields:
+            raise ConfigError(f"config: unknown key '{prefix}{key}'")
+    values = {}
+    for name, f in fields.items():
+        kind = hints[name]
+        full = prefix + name
+        if dataclasses.is_dataclass(kind):
+            values[name] = _build(kind, data.get(name), full + ".", base)
+        elif name in data:
+            values[name] = _convert(full, kind, data[name], base)
+        else:
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            values[name] = (base / default) if isinstance(default, Path) and not default.is_absolute() else default
+    return cls(**values)
+
+
+def _sqlite_relative(url: str, base: Path) -> str:
+    """Resolve a relative SQLite path against the config folder, as every other path is."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str(base / url[len(prefix):])
+    return url
+
+
+def load(path: Path | None) -> Settings:
+    """Settings from a YAML file (None: defaults relative to the current folder)."""
+    if path is None:
+        base = Path.cwd()
+        data: Any = {}
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config: {path} not found")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"config: {path} is not valid YAML{where}") from None
+        base = path.resolve().parent
+    settings = _build(Settings, data, "", base)
+    db = dataclasses.replace(settings.database, url=_sqlite_relative(settings.database.url, base))
+    return dataclasses.replace(settings, database=db, base_dir=base)

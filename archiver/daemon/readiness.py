@@ -1,0 +1,64 @@
+"""Has a file finished arriving? Scanners and network copies write slowly, so a file is ready
+only once its size and mtime have held still for a while. The clock is injected for tests."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+IGNORED = (".*", "~$*", "*.part", "*.partial", "*.tmp", "*.crdownload", "*.download", "Thumbs.db", "desktop.ini")
+
+
+def ignored(path: Path) -> bool:
+    """Temp, hidden and system files that are never documents (checked on every path component)."""
+    return any(fnmatch.fnmatch(part, pat) for part in path.parts[-1:] for pat in IGNORED)
+
+
+def candidates(inbox: Path) -> Iterator[Path]:
+    """Every regular file under inbox that is not ignored, skipping hidden folders."""
+    for root, dirs, files in os.walk(inbox):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            p = Path(root) / name
+            if not ignored(p):
+                yield p
+
+
+class Readiness:
+    """Tracks (size, mtime) per path; `ready()` gives paths unchanged for `stable_seconds`."""
+
+    def __init__(self, stable_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.stable_seconds = stable_seconds
+        self.clock = clock
+        self._seen: dict[Path, tuple[tuple[int, float], float]] = {}
+
+    def observe(self, path: Path) -> None:
+        """Record the file's current signature; a change restarts its quiet period."""
+        try:
+            st = path.stat()
+        except OSError:
+            self._seen.pop(path, None)
+            return
+        sig = (st.st_size, st.st_mtime)
+        old = self._seen.get(path)
+        if old is None or old[0] != sig:
+            self._seen[path] = (sig, self.clock())
+
+    def ready(self) -> list[Path]:
+        """Paths whose signature is still what it was stable_seconds ago (re-checked now)."""
+        now = self.clock()
+        out = []
+        for path in list(self._seen):
+            self.observe(path)
+            entry = self._seen.get(path)
+            if entry and now - entry[1] >= self.stable_seconds and entry[0][0] > 0:
+                out.append(path)
+        return sorted(out)
+
+    def forget(self, path: Path) -> None:
+        self._seen.pop(path, None)
+
+    def __len__(self) -> int:
+        return len(self._seen)

@@ -1,0 +1,122 @@
+"""`manage.py watch`: a watchdog observer feeds paths to the readiness tracker; ready files are
+processed one at a time; a periodic rescan catches missed events; SIGINT/SIGTERM finish the
+current document and stop."""
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from archiver.config import Settings
+from archiver.pipeline import Outcome, Pipeline
+
+from .readiness import Readiness, candidates, ignored
+
+log = logging.getLogger("archiver")
+
+
+class _Events(FileSystemEventHandler):
+    def __init__(self, q: "queue.Queue[Path]"):
+        self.q = q
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        for attr in ("src_path", "dest_path"):
+            p = getattr(event, attr, None)
+            if p:
+                self.q.put(Path(p))
+
+
+def describe(o: Outcome) -> str:
+    """The one log line per document."""
+    if o.status == "failed":
+        return f"FAILED {o.path.name}: {o.message} ({o.seconds:.1f}s)"
+    dup = f" duplicate_of={o.duplicate_of}" if o.duplicate_of else ""
+    return (f"{o.status} id={o.document_id} {o.path.name} pages={o.pages} {o.seconds:.1f}s "
+            f"category={o.category or '-'}{dup}")
+
+
+class Watcher:
+    def __init__(self, settings: Settings, pipeline: Pipeline, after: Callable[[list[Outcome]], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.settings = settings
+        self.pipeline = pipeline
+        self.after = after  # called after a batch of documents, e.g. to rebuild the site
+        self.ready = Readiness(settings.watch.stable_seconds, clock)
+        self.events: "queue.Queue[Path]" = queue.Queue()
+        self.stop = threading.Event()
+        self.clock = clock
+
+    def rescan(self) -> None:
+        for p in candidates(self.settings.paths.inbox):
+            self.ready.observe(p)
+
+    def drain(self) -> None:
+        while True:
+            try:
+                p = self.events.get_nowait()
+            except queue.Empty:
+                return
+            inbox = self.settings.paths.inbox
+            if p.is_file() and not ignored(p) and inbox in p.parents:
+                self.ready.observe(p)
+
+    def step(self) -> list[Outcome]:
+        """Process every file that is ready now; stop early when asked to stop."""
+        self.drain()
+        done = []
+        for path in self.ready.ready():
+            if self.stop.is_set():
+                break
+            self.ready.forget(path)
+            if not path.exists():
+                continue
+            outcome = self.pipeline.process(path)
+            log.info(describe(outcome))
+            done.append(outcome)
+        if done and self.after:
+            self.after(done)
+        return done
+
+    def run(self, max_seconds: float | None = None) -> None:
+        inbox = self.settings.paths.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        observer = (PollingObserver(timeout=self.settings.watch.poll_interval) if self.settings.watch.polling
+                    else Observer())
+        observer.schedule(_Events(self.events), str(inbox), recursive=True)
+        observer.start()
+        log.info("watching %s (%s), archive %s", inbox, "polling" if self.settings.watch.polling else "events",
+                 self.settings.paths.archive)
+        started = last_scan = self.clock()
+        self.rescan()  # files already there at start
+        try:
+            while not self.stop.is_set():
+                now = self.clock()
+                if now - last_scan >= self.settings.watch.rescan_seconds:
+                    self.rescan()
+                    last_scan = now
+                self.step()
+                if max_seconds is not None and now - started >= max_seconds:
+                    break
+                self.stop.wait(0.5)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
+            log.info("stopped")
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum, _frame):
+            log.info("signal %s: finishing the current document, then stopping", signal.Signals(signum).name)
+            self.stop.set()
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)

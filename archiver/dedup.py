@@ -1,0 +1,76 @@
+"""Near-duplicate detection: perceptual page hashes narrow the candidates, text agreement decides.
+
+A rescan (other dpi, slight rotation, JPEG instead of PDF) keeps both its page hashes and its text;
+two documents on the same template (the 2023 and 2024 budgets) share page looks but not text,
+so both tests must pass."""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Callable, Iterable
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+from .document import DuplicateMatch
+
+# A stored document is only a candidate when this share of the new document's pages has a
+# look-alike page in it: one shared cover page does not make two documents duplicates.
+MIN_PAGE_SHARE = 0.8
+
+
+def page_hash(rgb: np.ndarray) -> str:
+    """64-bit DCT perceptual hash of a page image, as 16 hex digits."""
+    return str(imagehash.phash(Image.fromarray(rgb).convert("L")))
+
+
+def hamming(a: str, b: str) -> int:
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+def _grams(text: str) -> Counter:
+    t = "".join(unicodedata.normalize("NFKC", text).split())
+    return Counter(t[i:i + 2] for i in range(len(t) - 1))
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Dice coefficient of character-bigram multisets after NFKC, whitespace removed (0..1).
+
+    Bigrams tolerate OCR slips (one wrong character breaks two bigrams, not the document) and
+    need no word segmentation, which Chinese lacks."""
+    ga, gb = _grams(a), _grams(b)
+    total = sum(ga.values()) + sum(gb.values())
+    if total == 0:
+        return 1.0 if a.strip() == b.strip() else 0.0
+    return 2 * sum((ga & gb).values()) / total
+
+
+def page_matches(new_hashes: list[str], stored: Iterable[tuple[int, int, str]], max_distance: int) -> dict[int, tuple[float, int]]:
+    """For each stored document with look-alike pages: (share of new pages matched, worst matched distance)."""
+    best: dict[int, list[int]] = {}
+    for doc_id, _page, h in stored:
+        dists = best.setdefault(doc_id, [65] * len(new_hashes))
+        for i, nh in enumerate(new_hashes):
+            d = hamming(nh, h)
+            if d < dists[i]:
+                dists[i] = d
+    out = {}
+    for doc_id, dists in best.items():
+        matched = [d for d in dists if d <= max_distance]
+        if new_hashes and matched:
+            out[doc_id] = (len(matched) / len(new_hashes), max(matched))
+    return out
+
+
+def find_near_duplicate(new_hashes: list[str], new_text: str, stored: Iterable[tuple[int, int, str]],
+                        text_of: Callable[[int], str], max_distance: int, min_similarity: float) -> DuplicateMatch | None:
+    """The closest stored document that matches on both page looks and text, or None."""
+    found: DuplicateMatch | None = None
+    for doc_id, (share, dist) in sorted(page_matches(new_hashes, stored, max_distance).items()):
+        if share < MIN_PAGE_SHARE:
+            continue
+        sim = text_similarity(new_text, text_of(doc_id))
+        if sim >= min_similarity and (found is None or sim > found.text_similarity):
+            found = DuplicateMatch(document_id=doc_id, hash_distance=dist, text_similarity=round(sim, 4))
+    return found

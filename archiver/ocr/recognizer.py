@@ -1,0 +1,78 @@
+"""Inference: load the committed weights once, read batches of line images sorted by width,
+CTC greedy decoding with a confidence per line."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from archiver.errors import RecognizerUnavailable
+
+from .charset import Charset
+from .decode import greedy_decode
+from .model import CRNN, ModelConfig
+from .prep import MAX_WIDTH, normalise, pad_batch
+
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights"
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    confidence: float
+
+
+def _check_files(folder: Path) -> None:
+    missing = [n for n in ("crnn.pt", "config.json", "charset.txt") if not (folder / n).is_file()]
+    if missing:
+        raise RecognizerUnavailable(f"no trained recogniser: {', '.join(missing)} missing in {folder}")
+
+
+class Recognizer:
+    """Reads text lines. Construct once; `read` is safe to call repeatedly."""
+
+    def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32):
+        weights = Path(weights)
+        _check_files(weights)
+        self.charset = Charset.load(weights / "charset.txt")
+        self.config = ModelConfig.load(weights / "config.json")
+        if self.config.charset_digest != self.charset.digest or self.config.num_classes != self.charset.num_classes:
+            raise RecognizerUnavailable(
+                f"recogniser weights in {weights} do not match their charset "
+                f"(config {self.config.charset_digest}/{self.config.num_classes}, "
+                f"charset {self.charset.digest}/{self.charset.num_classes})")
+        self.model = CRNN(self.config)
+        try:
+            state = torch.load(weights / "crnn.pt", map_location="cpu", weights_only=True)
+            self.model.load_state_dict({k: v.float() for k, v in state.items()})
+        except (RuntimeError, KeyError, EOFError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RecognizerUnavailable(f"recogniser weights in {weights} do not fit the model config: {first}") from None
+        self.model.eval()
+        self.threads = threads
+        self.batch_size = batch_size
+
+    def read(self, images: list[np.ndarray]) -> list[Reading]:
+        """One Reading per line image (uint8 grey or RGB, ink dark). Unreadable crops read as empty."""
+        torch.set_num_threads(self.threads)
+        out = [Reading("", 0.0)] * len(images)
+        items: list[tuple[int, np.ndarray]] = []
+        for i, img in enumerate(images):
+            if img is None or img.ndim not in (2, 3) or img.shape[0] < 4 or img.shape[1] < 4:
+                continue  # empty or degenerate crop: nothing to read
+            x = normalise(img)
+            if x.shape[1] > MAX_WIDTH:
+                x = x[:, :MAX_WIDTH]  # beyond ~128 characters the line is cut rather than exhausting memory
+            items.append((i, x))
+        items.sort(key=lambda t: t[1].shape[1])
+        with torch.inference_mode():
+            for start in range(0, len(items), self.batch_size):
+                chunk = items[start:start + self.batch_size]
+                x, lengths = pad_batch([t[1] for t in chunk], self.config.stride)
+                probs = self.model(torch.from_numpy(x)).float().softmax(2).permute(1, 0, 2).numpy()
+                for j, (i, _) in enumerate(chunk):
+                    ids, conf = greedy_decode(probs[j], int(lengths[j]))
+                    out[i] = Reading(self.charset.decode(ids), conf)
+        return out

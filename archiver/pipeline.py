@@ -1,0 +1,205 @@
+"""The ordered stages for one document: intake → pages → lines → text → fields → rules → dedup →
+store. Analysis (the heavy part) is a plain function that worker processes can run; storing is
+done by one process, in one transaction, before the file leaves the inbox."""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from . import archive_files, dedup
+from .classify import gongwen
+from .classify.rules import Rule, classify, load_rules
+from .config import Settings
+from .document import Classification, Document, Line, Page, SourceFile
+from .errors import ArchiverError, RecognizerUnavailable
+from .ingest import intake, rasterize
+from .storage import repository
+from .storage.db import Database
+
+log = logging.getLogger("archiver")
+
+
+class LineReader(Protocol):
+    """What the pipeline needs of a recogniser (tests inject faults through it)."""
+
+    def read(self, images: list[np.ndarray]) -> list: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input file."""
+
+    path: Path
+    status: str  # stored | duplicate | exact-duplicate | skipped | failed
+    document_id: int | None = None
+    pages: int = 0
+    seconds: float = 0.0
+    category: str | None = None
+    duplicate_of: int | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+def make_reader(settings: Settings) -> LineReader:
+    from .ocr.recognizer import Recognizer  # torch is imported only when a page needs OCR
+
+    return Recognizer(settings.ocr.weights, threads=settings.ocr.threads, batch_size=settings.ocr.batch_size)
+
+
+def ocr_page(image: np.ndarray, reader: LineReader) -> tuple[Line, ...]:
+    """Lines of a page image: page analysis cuts them, the recogniser reads them."""
+    from .vision import analyse_page
+
+    layout = analyse_page(image)
+    readings = reader.read([c.image for c in layout.lines]) if layout.lines else []
+    return tuple(Line(text=r.text, box=tuple(int(v) for v in c.box), confidence=round(float(r.confidence), 4))
+                 for c, r in zip(layout.lines, readings) if r.text)
+
+
+def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], reader: Callable[[], LineReader],
+            scratch: Path) -> Document:
+    """Everything about a document that does not need the database. Page images go to scratch."""
+    pages: list[Page] = []
+    images: list[Path] = []
+    for rp in rasterize.pages(source, settings.intake.dpi, settings.intake.use_text_layer, settings.intake.max_pages):
+        if rp.text_lines is not None:
+            lines, kind = rp.text_lines, "text-layer"
+        else:
+            lines, kind = ocr_page(rp.image, reader()), "ocr"
+        h, w = rp.image.shape[:2]
+        pages.append(Page(number=rp.number, width=w, height=h, source=kind, lines=lines, phash=dedup.page_hash(rp.image)))
+        thumb = scratch / f"p{rp.number:04d}.jpg"
+        archive_files.write_thumbnail(rp.image, thumb, settings.archive.thumbnail_width)
+        images.append(thumb)
+    if not pages:
+        raise ArchiverError(f"{source.name}: no pages")
+    metadata = gongwen.extract([p.text for p in pages])
+    body = "\n".join(p.text for p in pages)
+    cls = classify(rules, metadata.title, body, metadata.issuer)
+    return Document(source=source, pages=tuple(pages), metadata=metadata, classification=cls, page_images=tuple(images))
+
+
+class Pipeline:
+    """One archive: settings, database, rules and a recogniser loaded on first need."""
+
+    def __init__(self, settings: Settings, db: Database, reader: LineReader | None = None, keep_source: bool = False):
+        self.settings = settings
+        self.keep_source = keep_source  # ingest of paths outside the inbox leaves the originals in place
+        self.db = db
+        self.rules = load_rules(settings.rules.folder)
+        self._reader = reader
+        for p in (settings.paths.inbox, settings.paths.archive, settings.paths.failed, settings.paths.work):
+            p.mkdir(parents=True, exist_ok=True)
+
+    def reader(self) -> LineReader:
+        if self._reader is None:
+            self._reader = make_reader(self.settings)
+        return self._reader
+
+    # --- steps ---------------------------------------------------------------------------
+    def exact_duplicate(self, source: SourceFile) -> int | None:
+        with self.db.session() as s:
+            return repository.find_by_sha256(s, source.sha256)
+
+    def process(self, path: Path) -> Outcome:
+        """Take one file all the way: stored, recognised as a duplicate, or moved to failed/."""
+        start = time.monotonic()
+        try:
+            source = intake.take_in(path)
+            existing = self.exact_duplicate(source)
+            if existing is not None:
+                return self.drop_exact_duplicate(source, existing, start)
+            with tempfile.TemporaryDirectory(dir=self.settings.paths.work) as tmp:
+                doc = analyse(source, self.settings, self.rules, self.reader, Path(tmp))
+                return self.store(doc, start)
+        except RecognizerUnavailable as exc:
+            return self.fail(path, exc.message, start)
+        except ArchiverError as exc:
+            return self.fail(path, exc.message, start)
+        except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
+            log.exception("unexpected error on %s", path)
+            return self.fail(path, f"{path.name}: internal error: {type(exc).__name__}: {exc}", start)
+
+    def drop_exact_duplicate(self, source: SourceFile, existing: int, start: float) -> Outcome:
+        with self.db.session() as s:
+            repository.record_event(s, "skipped", f"{source.name}: same bytes as document {existing}", existing)
+        if not self.keep_source:
+            source.path.unlink(missing_ok=True)  # its bytes are in the archive already
+        return Outcome(source.path, "exact-duplicate", existing, seconds=time.monotonic() - start,
+                       duplicate_of=existing, message=f"same sha256 as document {existing}")
+
+    def store(self, doc: Document, start: float) -> Outcome:
+        """Dedup against the archive, then copy and insert in one transaction; the inbox file goes last."""
+        cfg = self.settings
+        src = doc.source
+        with self.db.session() as s:
+            if repository.find_by_sha256(s, src.sha256) is not None:  # stored meanwhile by another worker
+                existing = repository.find_by_sha256(s, src.sha256)
+                return self.drop_exact_duplicate(src, existing, start)
+            match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, repository.page_hashes(s),
+                                              lambda i: repository.document_text(s, i),
+                                              cfg.dedup.hash_distance, cfg.dedup.text_similarity)
+            if match is not None and cfg.dedup.action == "skip":
+                reason = (f"{src.name}: near-duplicate of document {match.document_id} "
+                          f"(pHash distance {match.hash_distance}, text similarity {match.text_similarity:.2f}); "
+                          f"not stored because dedup.action is skip")
+                dest = src.path if self.keep_source else archive_files.move_to_failed(src.path, cfg.paths.failed, reason)
+                repository.record_event(s, "skipped", reason, match.document_id)
+                return Outcome(src.path, "skipped", None, len(doc.pages), time.monotonic() - start,
+                               doc.classification.category, match.document_id, f"kept in {dest}")
+            doc = replace(doc, duplicate=match)
+            doc_id = repository.add_document(s, doc, archive_path="", thumbnails=[None] * len(doc.pages))
+            rel = archive_files.archive_name(cfg.archive.name_template, doc_id=doc_id, metadata=doc.metadata,
+                                             category=doc.classification.category, original_name=src.name,
+                                             sha256=src.sha256, ext=intake.EXTENSIONS[src.kind])
+            dest = archive_files.unique_path(cfg.paths.archive / rel)
+            archive_files.atomic_copy(src.path, dest)
+            thumbs = []
+            for page, img in zip(doc.pages, doc.page_images):
+                t = Path("thumbs") / str(doc_id) / f"p{page.number:04d}.jpg"
+                (cfg.paths.archive / t).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(img, cfg.paths.archive / t)
+                thumbs.append(str(t))
+            repository.set_files(s, doc_id, str(dest.relative_to(cfg.paths.archive)), thumbs)
+        if not self.keep_source:  # committed: only now may the file leave the inbox
+            src.path.unlink(missing_ok=True)
+        status = "duplicate" if match else "stored"
+        return Outcome(src.path, status, doc_id, len(doc.pages), time.monotonic() - start,
+                       doc.classification.category, match.document_id if match else None)
+
+    def fail(self, path: Path, reason: str, start: float) -> Outcome:
+        """Move the file to failed/ with its reason, and record it; never raises for a missing file."""
+        dest = None
+        if path.exists() and not self.keep_source:
+            dest = archive_files.move_to_failed(path, self.settings.paths.failed, reason)
+        elif path.exists():
+            dest = path
+        try:
+            sha = intake.sha256_of(dest) if dest else ""
+            with self.db.session() as s:
+                repository.record_failure(s, path.name, sha, reason, str(dest) if dest else "")
+        except Exception:  # the file is safe in failed/ with its reason even if the DB is not
+            log.exception("could not record the failure of %s", path)
+        return Outcome(path, "failed", seconds=time.monotonic() - start, message=reason)
+
+    def reclassify(self, rules: tuple[Rule, ...] | None = None) -> int:
+        """Re-apply the rules to every stored document (no OCR). Returns how many changed."""
+        rules = self.rules if rules is None else rules
+        changed = 0
+        with self.db.session() as s:
+            for doc_id, title, issuer, text, old_category, old_tags in list(repository.classification_inputs(s)):
+                cls: Classification = classify(rules, title, text, issuer)
+                if cls.category != old_category or tuple(cls.tags) != tuple(old_tags):
+                    changed += 1
+                repository.replace_classification(s, doc_id, cls)
+        return changed

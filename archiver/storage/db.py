@@ -1,0 +1,173 @@
+"""Opening the database: engine and SQLite pragmas, sessions, and Alembic migrations run from the package."""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from ..errors import ConfigError, DatabaseOutOfDate
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # top-level folder beside archiver/
+FIX = "run `python manage.py migrate`"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    # WAL lets the site builder read while the daemon writes; NORMAL is durable enough under WAL.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class Database:
+    """An open archive database. Build it with open_database()."""
+
+    def __init__(self, engine: Engine, script_location: Path = MIGRATIONS):
+        self.engine = engine
+        self.script_location = script_location
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for an in-memory database."""
+        name = self.engine.url.database
+        return None if not name or name == ":memory:" else Path(name)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block ends normally and rolls back when it raises."""
+        s = self._sessions()
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    # --- revisions -------------------------------------------------------------------------
+    def _config(self, connection: Connection | None = None) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(self.script_location).replace("%", "%%"))
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("sqlalchemy.url", self.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def current_revision(self) -> str | None:
+        """The revision the database is at; None when it was never migrated."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str:
+        """The newest revision this version of the code knows."""
+        head = ScriptDirectory.from_config(self._config()).get_current_head()
+        if head is None:
+            raise RuntimeError(f"no migrations in {self.script_location}")
+        return head
+
+    def check_current(self) -> None:
+        """Raise DatabaseOutOfDate unless the database is at the head revision."""
+        current, head = self.current_revision(), self.head_revision()
+        if current == head:
+            return
+        if current is None:
+            raise DatabaseOutOfDate(f"database is not initialised: {FIX}")
+        known = {r.revision for r in ScriptDirectory.from_config(self._config()).walk_revisions()}
+        if current not in known:
+            raise DatabaseOutOfDate(
+                f"database is at revision {current}, which this version does not know (it needs {head}): "
+                "was it written by a newer version of archiver?"
+            )
+        raise DatabaseOutOfDate(f"database is at revision {current} but this version needs {head}: {FIX}")
+
+    def migrate(self, revision: str = "head") -> Path | None:
+        """Upgrade to `revision`, backing an SQLite file with tables up first. Returns the backup, if any."""
+        target = self.head_revision() if revision == "head" else revision
+        if self.current_revision() == target:
+            return None  # nothing to do, so no backup either
+        backup = self._backup()
+        self._run(command.upgrade, revision)
+        return backup
+
+    def downgrade(self, revision: str) -> Path | None:
+        """Downgrade to `revision` ("base" drops everything), after a backup. Returns the backup, if any."""
+        backup = self._backup()
+        self._run(command.downgrade, revision)
+        return backup
+
+    def _run(self, step: Callable[[Config, str], None], revision: str) -> None:
+        with self.engine.connect() as conn:
+            # With foreign keys on, the table rebuilds of batch migrations would cascade deletes to children.
+            # The pragma is a no-op inside a transaction, so it is set before one starts.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+            try:
+                with conn.begin():
+                    step(self._config(conn), revision)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                conn.commit()
+            finally:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+        if broken:
+            raise RuntimeError(f"migration to {revision} left {len(broken)} broken foreign keys, e.g. {broken[0]}")
+
+    def _backup(self) -> Path | None:
+        path = self.path
+        if path is None or not path.exists() or not _user_tables(self.engine):
+            return None
+        rev = self.current_revision() or "base"
+        target = Path(f"{path}.bak-{rev}")
+        n = 1
+        while target.exists():  # keep earlier backups of the same revision
+            n += 1
+            target = Path(f"{path}.bak-{rev}-{n}")
+        # The backup API copies a consistent snapshot, WAL contents included; a file copy would not.
+        with self.engine.connect() as conn:
+            dest = sqlite3.connect(target)
+            try:
+                conn.connection.dbapi_connection.backup(dest)
+            finally:
+                dest.close()
+        return target
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _user_tables(engine: Engine) -> list[str]:
+    return [t for t in inspect(engine).get_table_names() if not t.startswith("sqlite_")]
+
+
+def open_database(url: str, *, script_location: Path | None = None) -> Database:
+    """Open (without migrating) the SQLite database at `url`, creating its folder when missing."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"database url {url!r} is not a valid URL: {exc}") from None
+    if parsed.get_backend_name() != "sqlite":
+        raise ConfigError(f"database url {url!r}: only sqlite is supported (search uses SQLite FTS5)")
+    name = parsed.database
+    if not name or name == ":memory:":
+        # One shared connection, or every checkout would see its own empty database.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return Database(engine, script_location or MIGRATIONS)

@@ -1,0 +1,144 @@
+"""SQLAlchemy models of the archive database. The schema itself is created by migrations/, not here."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+FTS_TABLE = "documents_fts"  # FTS5 virtual table (rowid = documents.id), created in raw SQL by the migrations
+EVENT_KINDS = ("ingested", "duplicate", "skipped", "failed", "reclassified")
+
+# Named constraints, so that later batch migrations on SQLite can find and alter them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> str:
+    """Now, as an ISO timestamp in UTC (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    original_name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    page_count: Mapped[int]
+    title: Mapped[str | None] = mapped_column(Text)
+    issuer: Mapped[str | None] = mapped_column(Text)
+    doc_number: Mapped[str | None] = mapped_column(String(200))
+    doc_type: Mapped[str | None] = mapped_column(String(32), index=True)
+    doc_date: Mapped[str | None] = mapped_column(String(10), index=True)  # ISO yyyy-mm-dd
+    year: Mapped[int | None] = mapped_column(index=True)
+    secrecy: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(200), index=True)
+    archive_path: Mapped[str] = mapped_column(Text)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+    dup_hash_distance: Mapped[int | None]
+    dup_text_similarity: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utc_now, index=True)
+
+    pages: Mapped[list[PageRow]] = relationship(
+        back_populates="document", order_by="PageRow.number", cascade="all, delete-orphan", passive_deletes=True
+    )
+    tag_rows: Mapped[list[DocumentTag]] = relationship(
+        order_by="DocumentTag.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    rule_hits: Mapped[list[RuleHitRow]] = relationship(
+        order_by="RuleHitRow.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16))
+    phash: Mapped[str] = mapped_column(String(64), index=True)
+    thumbnail: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="pages")
+    lines: Mapped[list[LineRow]] = relationship(
+        order_by="LineRow.number", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class LineRow(Base):
+    __tablename__ = "lines"
+    __table_args__ = (UniqueConstraint("page_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    x0: Mapped[int]
+    y0: Mapped[int]
+    x1: Mapped[int]
+    y1: Mapped[int]
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class DocumentTag(Base):
+    __tablename__ = "document_tags"
+    # The surrogate id keeps the tags in the order the classifier gave them.
+    __table_args__ = (UniqueConstraint("document_id", "tag"), Index("ix_document_tags_tag", "tag"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(200))
+
+
+class RuleHitRow(Base):
+    __tablename__ = "rule_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    field: Mapped[str] = mapped_column(String(32))
+    matched: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    priority: Mapped[int] = mapped_column(default=0)
+
+
+class Failure(Base):
+    __tablename__ = "failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    original_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    failed_path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utc_now)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in EVENT_KINDS)), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utc_now, index=True)

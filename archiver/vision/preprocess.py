@@ -1,0 +1,136 @@
+"""Page clean-up stages: grey, red ink, uneven light, binarisation, skew.
+
+Each stage is a plain function on numpy arrays so it can be tested alone. Grey images are uint8,
+ink dark on light paper; binary images are uint8 with ink = 255 and paper = 0.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PAPER = 255
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any uint8 page image (HxW, HxWx1, HxWx3 RGB, HxWx4 RGBA) as an HxW uint8 grey image."""
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        a = np.clip(a, 0, 255).astype(np.uint8)
+    if a.ndim == 2:
+        return a
+    if a.ndim == 3 and a.shape[2] == 1:
+        return a[:, :, 0]
+    if a.ndim == 3 and a.shape[2] == 3:
+        return cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
+    if a.ndim == 3 and a.shape[2] == 4:
+        return cv2.cvtColor(a, cv2.COLOR_RGBA2GRAY)
+    raise ValueError(f"not a page image: shape {a.shape}")
+
+
+def suppress_red(rgb: np.ndarray, threshold: int = 50) -> np.ndarray:
+    """Grey image in which red ink (seals, 版头) is pushed towards paper.
+
+    Where red clearly dominates we take the red channel as the grey value: red ink is bright there,
+    while black ink printed under a seal stays dark in every channel, so the date under a seal
+    survives and pink anti-aliased seal edges fade with the rest.
+    """
+    a = np.asarray(rgb)
+    if a.ndim != 3 or a.shape[2] < 3:
+        return to_gray(a)
+    a = a[:, :, :3] if a.dtype == np.uint8 else np.clip(a[:, :, :3], 0, 255).astype(np.uint8)
+    gray = cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_RGB2GRAY)
+    r = a[:, :, 0]
+    gb = np.maximum(a[:, :, 1], a[:, :, 2])
+    red = cv2.subtract(r, gb) > threshold
+    out = gray.copy()
+    out[red] = r[red]
+    return out
+
+
+def normalise_background(gray: np.ndarray, scale: int = 4) -> np.ndarray:
+    """Divide by a large-blur estimate of the paper so uneven light or yellowing becomes flat white."""
+    h, w = gray.shape[:2]
+    if h < 16 or w < 16:
+        return gray.copy()
+    small = cv2.resize(gray, (max(1, w // scale), max(1, h // scale)), interpolation=cv2.INTER_AREA)
+    # A grey max filter wider than any stroke wipes the ink out; the blur then smooths what is left.
+    k = max(3, (min(small.shape) // 60) | 1)
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(paper, (2 * k + 1, 2 * k + 1))
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = gray.astype(np.float32) * (255.0 / np.maximum(paper.astype(np.float32), 1.0))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def binarise(gray: np.ndarray, window: int | None = None, k: float = 0.2) -> np.ndarray:
+    """Sauvola threshold (ink = 255). The window follows the page size, so 。，、 and thin strokes stay."""
+    g = to_gray(gray)
+    h, w = g.shape
+    if h == 0 or w == 0:
+        return np.zeros_like(g)
+    if window is None:
+        window = max(15, min(h, w) // 50)
+    window |= 1
+    f = g.astype(np.float32)
+    mean = cv2.boxFilter(f, -1, (window, window), borderType=cv2.BORDER_REPLICATE)
+    sq = cv2.boxFilter(f * f, -1, (window, window), borderType=cv2.BORDER_REPLICATE)
+    std = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+    thresh = mean * (1.0 + k * (std / 128.0 - 1.0))
+    # The absolute cap keeps faint paper texture out where the window holds no ink at all.
+    ink = (f < thresh) & (f < 200)
+    return ink.astype(np.uint8) * 255
+
+
+def _profile_score(xs: np.ndarray, ys: np.ndarray, angle: float, bins: int) -> float:
+    t = np.tan(np.radians(angle))
+    rows = np.rint(ys + xs * t).astype(np.int64)
+    rows -= rows.min()
+    hist = np.bincount(rows, minlength=bins)
+    return float(np.dot(hist, hist))
+
+
+def estimate_skew(binary: np.ndarray, max_angle: float = 5.0, max_points: int = 150_000) -> float:
+    """Skew of the text in degrees, counter-clockwise positive, within ±max_angle (0.0 if unsure).
+
+    Projection-profile search: rows of ink line up best when sheared back by the true angle;
+    coarse 0.25° steps, then 0.05°, then 0.01° around the best.
+    """
+    b = np.asarray(binary)
+    if b.ndim != 2 or b.size == 0:
+        return 0.0
+    pts = cv2.findNonZero((b > 0).astype(np.uint8))
+    if pts is None or len(pts) < 50:
+        return 0.0
+    pts = pts.reshape(-1, 2)
+    if len(pts) > max_points:
+        idx = np.random.default_rng(0).choice(len(pts), max_points, replace=False)
+        pts = pts[idx]
+    xs = pts[:, 0].astype(np.float64)
+    ys = pts[:, 1].astype(np.float64)
+    bins = b.shape[0] + b.shape[1]
+
+    def search(centre: float, half: float, step: float) -> tuple[float, np.ndarray]:
+        angles = np.arange(centre - half, centre + half + step / 2, step)
+        angles = angles[np.abs(angles) <= max_angle + 1e-9]
+        scores = np.array([_profile_score(xs, ys, a, bins) for a in angles])
+        return float(angles[int(np.argmax(scores))]), scores
+
+    best, scores = search(0.0, max_angle, 0.25)
+    if scores.max() <= scores.min() * 1.0001:  # flat: nothing line-like to align
+        return 0.0
+    best, _ = search(best, 0.25, 0.05)
+    best, _ = search(best, 0.05, 0.01)
+    return round(best, 2)
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    """The image turned counter-clockwise by angle degrees about its centre, same size, paper fill.
+
+    Deskewing is rotate(gray, -estimate_skew(...)).
+    """
+    if abs(angle) < 1e-3 or gray.size == 0:
+        return gray.copy()
+    h, w = gray.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=PAPER)

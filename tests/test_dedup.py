@@ -1,0 +1,50 @@
+"""Near-duplicates: page looks narrow the field, text agreement decides."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from archiver.dedup import find_near_duplicate, hamming, page_hash, text_similarity
+
+from .helpers import page_image
+
+BODY = ["上海市普陀区人民政府关于加强安全生产工作的通知", "各街道办事处、镇人民政府：", "为进一步落实安全生产责任，",
+        "现将有关事项通知如下。", "一、提高认识，加强领导。", "二、突出重点，强化检查。"]
+
+
+def rescan(rgb: np.ndarray) -> np.ndarray:
+    """Other dpi, slight rotation, JPEG: what scanning the same paper again gives."""
+    h, w = rgb.shape[:2]
+    small = cv2.resize(rgb, (int(w * 0.75), int(h * 0.75)), interpolation=cv2.INTER_AREA)
+    m = cv2.getRotationMatrix2D((small.shape[1] / 2, small.shape[0] / 2), 0.8, 1.0)
+    rot = cv2.warpAffine(small, m, (small.shape[1], small.shape[0]), borderValue=(255, 255, 255))
+    ok, buf = cv2.imencode(".jpg", rot, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def test_rescan_keeps_its_page_hash_and_another_page_does_not():
+    a = page_image(BODY)
+    other = page_image(["会议纪要", "时间：2024年5月6日", "地点：第一会议室"] + ["议题" * 10] * 8)
+    assert hamming(page_hash(a), page_hash(rescan(a))) <= 10
+    assert hamming(page_hash(a), page_hash(other)) > 10
+
+
+def test_text_similarity_tolerates_ocr_slips_but_not_other_content():
+    text = "".join(BODY) * 3
+    slipped = text.replace("安全", "安仝", 2).replace("通知", "通如", 1)
+    assert text_similarity(text, slipped) > 0.9
+    other_year = text.replace("安全生产", "防汛防台").replace("提高认识", "压实责任").replace("突出重点", "排查隐患")
+    assert text_similarity(text, other_year) < 0.85
+    assert text_similarity("２０２４ 年", "2024年") == 1.0
+
+
+def test_find_near_duplicate_needs_both_looks_and_text():
+    h = page_hash(page_image(BODY))
+    stored = [(1, 1, h), (2, 1, "0" * 16)]
+    texts = {1: "".join(BODY), 2: "".join(BODY)}
+    m = find_near_duplicate([h], "".join(BODY), stored, texts.__getitem__, 10, 0.85)
+    assert m is not None and m.document_id == 1 and m.text_similarity == 1.0
+    # same look, different text (same template, other content): not a duplicate
+    assert find_near_duplicate([h], "完全不同的另一份文件内容" * 5, stored, texts.__getitem__, 10, 0.85) is None
+    # one matching page out of three is not enough
+    assert find_near_duplicate([h, "f" * 16, "0f" * 8], "".join(BODY), [(1, 1, h)], texts.__getitem__, 10, 0.85) is None

@@ -1,0 +1,175 @@
+"""The recogniser: charset, CTC decoding, synthetic lines, training, shipped weights, bad input."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from archiver.errors import RecognizerUnavailable
+from archiver.ocr.charset import Charset, fold, gb2312_hanzi
+from archiver.ocr.decode import greedy_decode
+from archiver.ocr.fonts import HELD_OUT_FONT, TRAINING_FONTS, available, coverage
+from archiver.ocr.metrics import cer
+from archiver.ocr.model import CRNN, ModelConfig
+from archiver.ocr.prep import normalise, pad_batch
+from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
+from archiver.ocr.render import HEIGHT, RenderStyle, crop_line, draw_line, to_height
+from archiver.ocr.synth import LineSynth
+
+needs_fonts = pytest.mark.skipif(not available(), reason="CJK fonts not installed (apt-get install fonts-noto-cjk)")
+
+
+def test_charset_has_gb2312_ascii_and_gongwen_symbols():
+    cs = Charset.default()
+    assert len(gb2312_hanzi()) == 6763
+    for ch in "国办发〔〕（）《》【】“”‘’—…·％★〇○①⑩，。、；：？！A9z":
+        assert ch in cs.index, ch
+    assert cs.num_classes == len(cs.chars) + 1  # + CTC blank
+
+
+def test_charset_round_trip_and_folding(tmp_path):
+    cs = Charset.default()
+    text = "国办发〔２０24〕12号 Ａb"
+    assert cs.decode(cs.encode(text)) == "国办发〔2024〕12号Ab"
+    assert fold("２０２４年") == "2024年"
+    cs.save(tmp_path / "c.txt")
+    again = Charset.load(tmp_path / "c.txt")
+    assert again == cs and again.digest == cs.digest
+
+
+def _probs(path: list[int], classes: int = 5, p: float = 0.9) -> np.ndarray:
+    m = np.full((len(path), classes), (1 - p) / (classes - 1), dtype=np.float32)
+    for t, k in enumerate(path):
+        m[t, k] = p
+    return m
+
+
+def test_ctc_greedy_collapses_repeats_and_drops_blanks():
+    ids, conf = greedy_decode(_probs([1, 1, 0, 1, 2, 2, 0, 0, 3]))
+    assert ids == [1, 1, 2, 3]
+    assert conf == pytest.approx(0.9, abs=1e-6)
+    assert greedy_decode(_probs([0, 0, 0]))[0] == []
+    assert greedy_decode(_probs([2, 2, 2]))[0] == [2]
+    assert greedy_decode(_probs([1, 2, 3, 4]), length=2)[0] == [1, 2]  # padding columns are ignored
+
+
+def test_cer():
+    assert cer("通知", "通知") == 0
+    assert cer("通", "通知") == 0.5
+    assert cer("", "") == 0 and cer("x", "") == 1
+
+
+@needs_fonts
+def test_every_charset_character_is_drawn_by_some_font():
+    cs = Charset.default()
+    covered = set()
+    for f in available(TRAINING_FONTS):
+        covered |= coverage(f.path, f.index)
+    missing = [c for c in cs.chars if c not in covered]
+    assert missing == []
+    # and actually rendered: every chunk of the charset leaves ink for each character
+    spec = available(TRAINING_FONTS)[0]
+    chars = list(cs.chars)
+    for i in range(0, len(chars), 400):
+        chunk = "".join(chars[i:i + 400])
+        canvas, _ = draw_line(chunk, spec, RenderStyle(size=20))
+        cols = np.where(canvas.min(axis=0) < 128)[0]
+        assert cols.size > len(chunk) * 2  # a few ink columns per character at least
+
+
+@needs_fonts
+def test_synthetic_lines_have_the_recogniser_height_and_a_label():
+    synth = LineSynth(Charset.default(), seed=5)
+    for _ in range(20):
+        s = synth.sample()
+        assert s.image.shape[0] == HEIGHT and s.image.shape[1] >= 8 and s.image.dtype == np.uint8
+        assert s.text and " " not in s.text
+        assert Charset.default().covers(s.text)
+
+
+@needs_fonts
+def test_tiny_model_learns():
+    """A few steps on a 10-character alphabet: the CTC loss must fall."""
+    torch.manual_seed(0)
+    cs = Charset(tuple("通知公告请示批复函报"))
+    cfg = ModelConfig(num_classes=cs.num_classes, charset_digest=cs.digest, channels=(8, 16, 16, 16, 32, 32, 32),
+                      lstm_hidden=32, lstm_layers=1, dropout=0.0)
+    model = CRNN(cfg)
+    spec = available(TRAINING_FONTS)[0]
+    rng = random.Random(0)
+    texts = ["".join(rng.choice(cs.chars) for _ in range(rng.randint(2, 5))) for _ in range(16)]
+    imgs = []
+    for t in texts:
+        canvas, em = draw_line(t, spec, RenderStyle(size=32))
+        imgs.append(normalise(to_height(crop_line(canvas, em, 245, rng, jitter=0.05))))
+    x, lengths = pad_batch(imgs, cfg.stride)
+    targets = torch.tensor([cs.index[c] for t in texts for c in t])
+    tl = torch.tensor([len(t) for t in texts])
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    ctc = torch.nn.CTCLoss(zero_infinity=True)
+    losses = []
+    for _ in range(40):
+        lp = model(torch.from_numpy(x)).log_softmax(2)
+        loss = ctc(lp, targets, torch.from_numpy(lengths), tl)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:5])
+
+
+def test_missing_weights_are_a_clear_error(tmp_path):
+    with pytest.raises(RecognizerUnavailable, match="no trained recogniser"):
+        Recognizer(tmp_path)
+
+
+def test_mismatched_charset_is_a_clear_error(tmp_path):
+    if not (DEFAULT_WEIGHTS / "crnn.pt").exists():
+        pytest.skip("no committed weights")
+    for name in ("crnn.pt", "config.json"):
+        (tmp_path / name).write_bytes((DEFAULT_WEIGHTS / name).read_bytes())
+    Charset(tuple("abc")).save(tmp_path / "charset.txt")
+    with pytest.raises(RecognizerUnavailable, match="do not match"):
+        Recognizer(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    if not (DEFAULT_WEIGHTS / "crnn.pt").exists():
+        pytest.fail("the trained weights must be committed under archiver/ocr/weights")
+    return Recognizer(DEFAULT_WEIGHTS, threads=2)
+
+
+def test_shipped_weights_are_small_fp16(recognizer):
+    state = torch.load(DEFAULT_WEIGHTS / "crnn.pt", map_location="cpu", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+    assert (DEFAULT_WEIGHTS / "crnn.pt").stat().st_size < 30 * 1024 * 1024
+
+
+@pytest.mark.skipif(not HELD_OUT_FONT.path.exists(), reason="WenQuanYi Micro Hei not installed (fonts-wqy-microhei)")
+def test_shipped_weights_read_a_font_never_seen_in_training(recognizer):
+    texts = ["关于做好2024年防汛工作的通知", "国办发〔2024〕12号", "上海市普陀区人民政府办公室"]
+    images = []
+    for t in texts:
+        canvas, em = draw_line(t, HELD_OUT_FONT, RenderStyle(size=40))
+        images.append(crop_line(canvas, em, 245, random.Random(1), jitter=0.05))
+    readings = recognizer.read(images)
+    errors = sum(cer(r.text, t) * len(t) for r, t in zip(readings, texts)) / sum(map(len, texts))
+    assert errors < 0.15, [r.text for r in readings]
+    assert all(0 < r.confidence <= 1 for r in readings)
+
+
+def test_bad_input_gives_empty_text_not_a_crash(recognizer):
+    empty = np.zeros((0, 0), dtype=np.uint8)
+    one_px = np.full((1, 300), 255, dtype=np.uint8)
+    huge = np.full((32, 20000), 255, dtype=np.uint8)
+    huge[8:24, ::40] = 0
+    blank = np.full((40, 200), 255, dtype=np.uint8)
+    out = recognizer.read([empty, one_px, huge, blank])
+    assert len(out) == 4
+    assert out[0].text == "" and out[1].text == ""
+    assert isinstance(out[2].text, str)
+    assert len(out[3].text) <= 1
