@@ -151,7 +151,8 @@ class Database:
 
 
 def _user_tables(engine: Engine) -> list[str]:
-    return [t for t in inspect(engine).get_table_names() if not t.startswith("sqlite_")]
+    # alembic_version alone (a database downgraded to base) holds nothing worth a backup.
+    return [t for t in inspect(engine).get_table_names() if not t.startswith("sqlite_") and t != "alembic_version"]
 
 
 def open_database(url: str, *, script_location: Path | None = None) -> Database:

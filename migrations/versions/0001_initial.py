@@ -148,7 +148,8 @@ def upgrade() -> None:
     # Columns hold text re-tokenised by archiver.storage.tokens (one CJK character per token), so the
     # plain unicode61 tokenizer splits it exactly as the query side does. rowid = documents.id.
     op.execute(f"CREATE VIRTUAL TABLE {FTS} USING fts5(title, meta, body, tokenize = 'unicode61')")
-    # However a document row goes, its index row goes with it.
+    # However a document row goes, its index row goes with it. SQLite drops a table's triggers with it,
+    # so a later batch migration that rebuilds `documents` must create this trigger again.
     op.execute(
         f"CREATE TRIGGER {FTS}_after_delete AFTER DELETE ON documents "
         f"BEGIN DELETE FROM {FTS} WHERE rowid = old.id; END"

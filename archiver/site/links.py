@@ -1,0 +1,49 @@
+"""Relative URLs from one generated page, so the site works from file:// with no server."""
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+from urllib.parse import quote
+
+from archiver.site.paths import category_path, doc_path, year_path
+
+
+class PageLinks:
+    """URLs to site pages and archive files, relative to the page at page_path (site-relative)."""
+
+    def __init__(self, page_path: str, out_dir: Path, archive_dir: Path):
+        self._page_dir = posixpath.dirname(page_path) or "."
+        self._abs_page_dir = os.path.join(os.path.abspath(out_dir), self._page_dir)
+        self._archive_dir = os.path.abspath(archive_dir)
+
+    def site(self, path: str) -> str:
+        return quote(posixpath.relpath(path, self._page_dir))
+
+    def doc(self, doc_id: int) -> str:
+        return self.site(doc_path(doc_id))
+
+    def category(self, name: str | None) -> str:
+        return self.site(category_path(name))
+
+    def year(self, year: int | None) -> str:
+        return self.site(year_path(year))
+
+    def archive(self, rel_path: str) -> str:
+        """Link to a file in the archive folder (original or thumbnail), percent-encoded."""
+        target = os.path.join(self._archive_dir, rel_path)
+        try:
+            rel = os.path.relpath(target, self._abs_page_dir)
+        except ValueError:  # Windows: archive on another drive, no relative path exists
+            return Path(target).as_uri()
+        # quote() keeps "/" and encodes "#", "?", "%", spaces and CJK, which would otherwise
+        # be read as a fragment, a query or a broken escape.
+        return quote(Path(rel).as_posix())
+
+    def page_original(self, kind: str, archive_path: str, thumbnail: str | None, number: int) -> str:
+        """Where a page thumbnail leads: the PDF at that page, the image itself, or the thumbnail."""
+        if kind == "pdf":
+            return f"{self.archive(archive_path)}#page={int(number)}"
+        if kind in ("png", "jpeg", "bmp") or thumbnail is None:
+            return self.archive(archive_path)
+        return self.archive(thumbnail)  # browsers do not show TIFF; the thumbnail they do

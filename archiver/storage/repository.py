@@ -1,0 +1,250 @@
+"""Reading and writing the archive through a Session. Writers flush; the caller's session commits."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer, selectinload
+
+from ..document import Classification, Document, RuleHit
+from ..errors import NotFound
+from . import search
+from .tables import EVENT_KINDS, DocumentRow, DocumentTag, Event, Failure, LineRow, PageRow, RuleHitRow
+from .views import DocumentView, LineView, PageView, RuleHitView
+
+
+class ClassificationInput(NamedTuple):
+    """What re-running the rules over a stored document needs, and what it was classified as before."""
+
+    id: int
+    title: str | None
+    issuer: str | None
+    text: str
+    category: str | None
+    tags: tuple[str, ...]
+
+
+def _json(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _tag_rows(tags: Sequence[str]) -> list[DocumentTag]:
+    return [DocumentTag(tag=t) for t in dict.fromkeys(tags)]  # a tag given twice is stored once
+
+
+def _hit_rows(hits: Sequence[RuleHit]) -> list[RuleHitRow]:
+    return [
+        RuleHitRow(rule=h.rule, category=h.category, tags=_json(h.tags), field=h.field,
+                   matched=_json(h.matched), priority=h.priority)
+        for h in hits
+    ]
+
+
+def _padded(thumbnails: Sequence[str | None], pages: int) -> list[str | None]:
+    if len(thumbnails) > pages:
+        raise ValueError(f"{len(thumbnails)} thumbnails for {pages} pages")
+    return list(thumbnails) + [None] * (pages - len(thumbnails))
+
+
+def _require(s: Session, document_id: int) -> DocumentRow:
+    row = s.get(DocumentRow, document_id)
+    if row is None:
+        raise NotFound(f"no document with id {document_id}")
+    return row
+
+
+# --- writing --------------------------------------------------------------------------------
+def find_by_sha256(s: Session, sha: str) -> int | None:
+    """The id of the stored document with these exact bytes, if any."""
+    return s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == sha))
+
+
+def add_document(s: Session, doc: Document, archive_path: str, thumbnails: Sequence[str | None]) -> int:
+    """Insert a document with its pages, lines, tags, rule hits, index row and event; returns its id."""
+    m, c, src, dup = doc.metadata, doc.classification, doc.source, doc.duplicate
+    year = m.year if m.year is not None or not m.date else int(m.date[:4])
+    row = DocumentRow(
+        sha256=src.sha256, original_name=src.name, kind=src.kind, size=src.size, page_count=len(doc.pages),
+        title=m.title, issuer=m.issuer, doc_number=m.doc_number, doc_type=m.doc_type, doc_date=m.date,
+        year=year, secrecy=m.secrecy, urgency=m.urgency, category=c.category, archive_path=archive_path,
+        duplicate_of=dup.document_id if dup else None,
+        dup_hash_distance=dup.hash_distance if dup else None,
+        dup_text_similarity=dup.text_similarity if dup else None,
+        text=doc.text,
+    )
+    for page, thumb in zip(doc.pages, _padded(thumbnails, len(doc.pages))):
+        row.pages.append(PageRow(
+            number=page.number, width=page.width, height=page.height, source=page.source, phash=page.phash,
+            thumbnail=thumb, text=page.text,
+            lines=[LineRow(number=i, text=ln.text, x0=ln.box[0], y0=ln.box[1], x1=ln.box[2], y1=ln.box[3],
+                           confidence=ln.confidence) for i, ln in enumerate(page.lines, 1)],
+        ))
+    row.tag_rows = _tag_rows(c.tags)
+    row.rule_hits = _hit_rows(c.hits)
+    s.add(row)
+    s.flush()
+    search.index_document(s, row.id, title=m.title, meta=search.meta_text(m.issuer, m.doc_number, src.name),
+                          body=row.text)
+    if dup:
+        record_event(s, "duplicate", f"{src.name}: stored as a near-duplicate of document {dup.document_id} "
+                     f"(pHash distance {dup.hash_distance}, text similarity {dup.text_similarity:.2f})", row.id)
+    else:
+        record_event(s, "ingested", f"{src.name}: stored, {len(doc.pages)} pages", row.id)
+    return row.id
+
+
+def set_files(s: Session, document_id: int, archive_path: str, thumbnails: Sequence[str | None]) -> None:
+    """Record where the archived file and the page thumbnails (in page order) were put."""
+    row = _require(s, document_id)
+    row.archive_path = archive_path
+    for page, thumb in zip(row.pages, _padded(thumbnails, len(row.pages))):
+        page.thumbnail = thumb
+    s.flush()
+
+
+def record_failure(s: Session, name: str, sha256: str, reason: str, failed_path: str) -> int:
+    """Record a file that could not be processed (and a `failed` event); returns the failure's id."""
+    failure = Failure(original_name=name, sha256=sha256, reason=reason, failed_path=failed_path)
+    s.add(failure)
+    record_event(s, "failed", f"{name}: {reason}")
+    return failure.id
+
+
+def record_event(s: Session, kind: str, message: str, document_id: int | None = None) -> None:
+    """Append to the event log; kind is one of EVENT_KINDS."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}; expected one of {', '.join(EVENT_KINDS)}")
+    s.add(Event(kind=kind, message=message, document_id=document_id))
+    s.flush()
+
+
+def replace_classification(s: Session, document_id: int, classification: Classification) -> None:
+    """Replace a document's category, tags and rule hits (the search index holds none of them)."""
+    row = _require(s, document_id)
+    old = (row.category, tuple(t.tag for t in row.tag_rows))
+    # Deletes first: the unit of work would insert a re-given tag before deleting it otherwise.
+    row.tag_rows.clear()
+    row.rule_hits.clear()
+    s.flush()
+    row.category = classification.category
+    row.tag_rows = _tag_rows(classification.tags)
+    row.rule_hits = _hit_rows(classification.hits)
+    new = (row.category, tuple(dict.fromkeys(classification.tags)))
+    record_event(s, "reclassified", f"category {old[0] or '-'} -> {new[0] or '-'}; "
+                 f"tags {', '.join(old[1]) or '-'} -> {', '.join(new[1]) or '-'}", document_id)
+
+
+# --- reading --------------------------------------------------------------------------------
+def page_hashes(s: Session) -> list[tuple[int, int, str]]:
+    """(document_id, page number, phash) of every stored page, for near-duplicate candidates."""
+    rows = s.execute(select(PageRow.document_id, PageRow.number, PageRow.phash)
+                     .order_by(PageRow.document_id, PageRow.number))
+    return [tuple(r) for r in rows]
+
+
+def document_text(s: Session, document_id: int) -> str:
+    text = s.scalar(select(DocumentRow.text).where(DocumentRow.id == document_id))
+    if text is None:
+        raise NotFound(f"no document with id {document_id}")
+    return text
+
+
+def _tags_by_document(s: Session, ids: list[int] | None = None) -> dict[int, tuple[str, ...]]:
+    q = select(DocumentTag.document_id, DocumentTag.tag).order_by(DocumentTag.id)
+    if ids is not None:
+        q = q.where(DocumentTag.document_id.in_(ids))
+    out: dict[int, list[str]] = defaultdict(list)
+    for doc_id, tag in s.execute(q):
+        out[doc_id].append(tag)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _duplicates_by_original(s: Session, ids: list[int] | None = None) -> dict[int, tuple[int, ...]]:
+    q = (select(DocumentRow.duplicate_of, DocumentRow.id).where(DocumentRow.duplicate_of.is_not(None))
+         .order_by(DocumentRow.duplicate_of, DocumentRow.id))
+    if ids is not None:
+        q = q.where(DocumentRow.duplicate_of.in_(ids))
+    out: dict[int, list[int]] = defaultdict(list)
+    for original, doc_id in s.execute(q):
+        out[original].append(doc_id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _view(row: DocumentRow, tags: tuple[str, ...], duplicates: tuple[int, ...],
+          pages: tuple[PageView, ...] = (), hits: tuple[RuleHitView, ...] = ()) -> DocumentView:
+    return DocumentView(
+        id=row.id, sha256=row.sha256, original_name=row.original_name, kind=row.kind, size=row.size,
+        page_count=row.page_count, title=row.title, issuer=row.issuer, doc_number=row.doc_number,
+        doc_type=row.doc_type, date=row.doc_date, year=row.year, secrecy=row.secrecy, urgency=row.urgency,
+        category=row.category, tags=tags, archive_path=row.archive_path, duplicate_of=row.duplicate_of,
+        duplicates=duplicates, created_at=row.created_at, pages=pages, hits=hits,
+    )
+
+
+def get_document(s: Session, document_id: int) -> DocumentView:
+    """One document with its pages, lines, rule hits and duplicates; raises NotFound."""
+    row = s.scalar(
+        select(DocumentRow).where(DocumentRow.id == document_id)
+        .options(selectinload(DocumentRow.pages).selectinload(PageRow.lines),
+                 selectinload(DocumentRow.tag_rows), selectinload(DocumentRow.rule_hits))
+    )
+    if row is None:
+        raise NotFound(f"no document with id {document_id}")
+    pages = tuple(
+        PageView(p.number, p.width, p.height, p.source, p.thumbnail,
+                 tuple(LineView(ln.text, (ln.x0, ln.y0, ln.x1, ln.y1), ln.confidence) for ln in p.lines))
+        for p in row.pages
+    )
+    hits = tuple(RuleHitView(h.rule, h.category, tuple(json.loads(h.tags)), h.field, tuple(json.loads(h.matched)))
+                 for h in row.rule_hits)
+    tags = tuple(t.tag for t in row.tag_rows)
+    return _view(row, tags, _duplicates_by_original(s, [document_id]).get(document_id, ()), pages, hits)
+
+
+def list_documents(s: Session) -> list[DocumentView]:
+    """All documents, newest first, without pages, lines or hits."""
+    rows = s.scalars(select(DocumentRow).options(defer(DocumentRow.text))
+                     .order_by(DocumentRow.created_at.desc(), DocumentRow.id.desc())).all()
+    tags, dups = _tags_by_document(s), _duplicates_by_original(s)
+    return [_view(r, tags.get(r.id, ()), dups.get(r.id, ())) for r in rows]
+
+
+def classification_inputs(s: Session) -> Iterator[ClassificationInput]:
+    """Each stored document's inputs to the rules, one at a time (texts are not all held in memory)."""
+    ids = s.scalars(select(DocumentRow.id).order_by(DocumentRow.id)).all()
+    for doc_id in ids:
+        r = s.execute(select(DocumentRow.title, DocumentRow.issuer, DocumentRow.text, DocumentRow.category)
+                      .where(DocumentRow.id == doc_id)).one_or_none()
+        if r is not None:  # deleted since the ids were read
+            yield ClassificationInput(doc_id, r.title, r.issuer, r.text, r.category,
+                                      _tags_by_document(s, [doc_id]).get(doc_id, ()))
+
+
+def duplicate_groups(s: Session) -> list[tuple[int, list[int]]]:
+    """(original id, ids of the documents marked duplicate_of it), by original id."""
+    return [(original, list(ids)) for original, ids in _duplicates_by_original(s).items()]
+
+
+def _counts(s: Session, column) -> dict:
+    rows = s.execute(select(column, func.count()).group_by(column).order_by(func.count().desc(), column))
+    return {key: n for key, n in rows}
+
+
+def stats(s: Session) -> dict:
+    """Counts of documents, pages, lines, failures and duplicates, and documents by category, year and type."""
+    def count(what) -> int:
+        return s.scalar(select(func.count()).select_from(what)) or 0
+
+    return {
+        "documents": count(DocumentRow),
+        "pages": count(PageRow),
+        "lines": count(LineRow),
+        "failures": count(Failure),
+        "duplicates": s.scalar(select(func.count()).where(DocumentRow.duplicate_of.is_not(None))) or 0,
+        "by_category": _counts(s, DocumentRow.category),
+        "by_year": _counts(s, DocumentRow.year),
+        "by_type": _counts(s, DocumentRow.doc_type),
+    }

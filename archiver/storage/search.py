@@ -1,0 +1,282 @@
+"""Full-text search over SQLite FTS5. User queries are parsed here and never reach MATCH as raw text.
+
+Query language: terms separated by spaces must all match; `OR` between terms; `NOT term` or `-term`
+excludes; "double quotes" make a phrase one term. A term matches its characters adjacent, in order.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session
+
+from ..errors import QueryError
+from .tables import FTS_TABLE
+from .tokens import index_text, phrase, tokenize
+
+Phrase = tuple[str, ...]  # tokens that must appear adjacent and in order
+
+MARK_START, MARK_END = "\x02", "\x03"  # around each hit in a snippet; the caller decides how to show them
+WEIGHTS = (10.0, 4.0, 1.0)  # bm25 weights of the title, meta (issuer, number, file name) and body columns
+SNIPPET_WIDTH = 120
+_OPERATORS = {"OR", "AND", "NOT"}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: int
+    title: str | None
+    original_name: str
+    snippet: str  # original text around the hits, hits wrapped in MARK_START/MARK_END
+    score: float  # higher is better (bm25, sign flipped)
+    category: str | None
+    doc_type: str | None
+    year: int | None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: each group must match (any phrase of it), and no excluded phrase may."""
+
+    groups: tuple[tuple[Phrase, ...], ...]
+    excluded: tuple[Phrase, ...] = ()
+
+    @property
+    def phrases(self) -> tuple[Phrase, ...]:
+        return tuple(p for group in self.groups for p in group)
+
+    def match_expression(self) -> str:
+        """The FTS5 MATCH string: only quoted phrases and operators we wrote, nothing from the user raw."""
+        expr = " AND ".join("(" + " OR ".join(_quote(p) for p in group) + ")" for group in self.groups)
+        if self.excluded:
+            expr = f"({expr}) NOT (" + " OR ".join(_quote(p) for p in self.excluded) + ")"
+        return expr
+
+
+def _quote(p: Phrase) -> str:
+    # Tokens hold only letters and digits, but doubling quotes keeps this safe whatever they hold.
+    return '"' + " ".join(p).replace('"', '""') + '"'
+
+
+def _lex(text: str) -> list[tuple[str, str, bool]]:
+    """Split a query into (kind, text, negated) items; kind is "op", "word" or "phrase"."""
+    text = unicodedata.normalize("NFKC", text).replace("\u201c", '"').replace("\u201d", '"')
+    items: list[tuple[str, str, bool]] = []
+    word: list[str] = []
+
+    def end_word() -> None:
+        w = "".join(word)
+        word.clear()
+        if w in _OPERATORS:
+            items.append(("op", w, False))
+        elif w.startswith("-") and len(w) > 1:
+            items.append(("word", w[1:], True))
+        elif w:
+            items.append(("word", w, False))
+
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            negated = word == ["-"]
+            if negated:
+                word.clear()
+            end_word()
+            close = text.find('"', i + 1)
+            if close < 0:
+                raise QueryError('unbalanced quote: a phrase opened with " is never closed')
+            items.append(("phrase", text[i + 1:close], negated))
+            i = close + 1
+            continue
+        if ch.isspace():
+            end_word()
+        else:
+            word.append(ch)
+        i += 1
+    end_word()
+    return items
+
+
+def parse_query(text: str) -> Query:
+    """Parse a user query; raises QueryError (one line) when it is malformed or has nothing to search."""
+    items = _lex(text)
+    if not items:
+        raise QueryError("empty query: give at least one word to search for")
+    groups: list[list[Phrase]] = []
+    excluded: list[Phrase] = []
+    last = None  # "pos", "neg" or the last operator
+    for kind, value, negated in items:
+        if kind == "op":
+            if value == "NOT":
+                if last == "NOT":
+                    raise QueryError("NOT NOT: NOT must be followed by a term")
+                if last == "OR":
+                    raise QueryError("OR cannot join an excluded (NOT) term")
+            elif last == "neg" and value == "OR":
+                raise QueryError("OR cannot join an excluded (NOT) term")
+            elif last not in ("pos", "neg"):
+                raise QueryError(f"{value} needs a term on each side")
+            last = value
+            continue
+        negated = negated or last == "NOT"
+        tokens = phrase(value)
+        if negated:
+            if last == "OR":
+                raise QueryError("OR cannot join an excluded (NOT) term")
+            if tokens:
+                excluded.append(tokens)
+            last = "neg"
+            continue
+        if last == "OR":
+            groups[-1].append(tokens)
+        else:
+            groups.append([tokens])
+        last = "pos"
+    if last in _OPERATORS:
+        raise QueryError(f"the query ends with {last}: it needs a term after it")
+    # Terms with nothing searchable in them (`*`, `:`) are dropped, like punctuation in the text.
+    kept = tuple(tuple(dict.fromkeys(p for p in g if p)) for g in groups)
+    kept = tuple(g for g in kept if g)
+    if not kept:
+        if excluded:
+            raise QueryError("nothing to search for: a query cannot consist only of excluded terms")
+        raise QueryError(f"nothing searchable in {text.strip()!r}: give letters, digits or Chinese characters")
+    return Query(kept, tuple(dict.fromkeys(excluded)))
+
+
+# --- the index ------------------------------------------------------------------------------
+def index_document(s: Session, document_id: int, *, title: str | None, meta: str, body: str) -> None:
+    """Put (or replace) one document's row in the FTS index."""
+    remove_document(s, document_id)
+    s.execute(
+        sql(f"INSERT INTO {FTS_TABLE}(rowid, title, meta, body) VALUES (:id, :title, :meta, :body)"),
+        {"id": document_id, "title": index_text(title or ""), "meta": index_text(meta), "body": index_text(body)},
+    )
+
+
+def remove_document(s: Session, document_id: int) -> None:
+    s.execute(sql(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": document_id})
+
+
+def meta_text(issuer: str | None, doc_number: str | None, original_name: str) -> str:
+    """What goes in the meta column, so a search finds a document by issuer, number or file name."""
+    return "\n".join(x for x in (issuer, doc_number, original_name) if x)
+
+
+def rebuild_index(s: Session) -> int:
+    """Re-index every document (after a change to tokenisation). Returns how many."""
+    s.execute(sql(f"DELETE FROM {FTS_TABLE}"))
+    rows = s.execute(sql("SELECT id, title, issuer, doc_number, original_name, text FROM documents")).all()
+    for r in rows:
+        index_document(s, r.id, title=r.title, meta=meta_text(r.issuer, r.doc_number, r.original_name), body=r.text)
+    return len(rows)
+
+
+# --- searching ------------------------------------------------------------------------------
+def _iso(value: str | date | None, name: str) -> str | None:
+    if value is None or isinstance(value, date):
+        return value.isoformat() if value else None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise QueryError(f"{name} {value!r} is not a date (yyyy-mm-dd)") from None
+
+
+def search(
+    s: Session,
+    query: str,
+    *,
+    category: str | None = None,
+    doc_type: str | None = None,
+    year: int | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Documents matching `query` and the filters, best first (bm25), each with a marked snippet."""
+    if limit < 1 or offset < 0:
+        raise QueryError("limit must be at least 1 and offset at least 0")
+    q = parse_query(query)
+    where = [f"{FTS_TABLE} MATCH :match"]
+    params: dict[str, object] = {"match": q.match_expression(), "limit": limit, "offset": offset}
+    for column, value in (("category", category), ("doc_type", doc_type), ("year", year)):
+        if value is not None:
+            where.append(f"d.{column} = :{column}")
+            params[column] = value
+    if (start := _iso(date_from, "date_from")) is not None:
+        where.append("d.doc_date >= :date_from")
+        params["date_from"] = start
+    if (end := _iso(date_to, "date_to")) is not None:
+        where.append("d.doc_date <= :date_to")
+        params["date_to"] = end
+    rows = s.execute(
+        sql(
+            f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "
+            f"bm25({FTS_TABLE}, {', '.join(map(str, WEIGHTS))}) AS rank "
+            f"FROM {FTS_TABLE} JOIN documents AS d ON d.id = {FTS_TABLE}.rowid "
+            f"WHERE {' AND '.join(where)} ORDER BY rank, d.id DESC LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    ).all()
+    return [
+        SearchHit(r.id, r.title, r.original_name, snippet(r.text, q.phrases), -r.rank, r.category, r.doc_type, r.year)
+        for r in rows
+    ]
+
+
+# --- snippets -------------------------------------------------------------------------------
+def _spans(text: str, phrases: tuple[Phrase, ...]) -> list[tuple[int, int]]:
+    """Where in `text` the phrases occur (offsets into the original), merged where they overlap."""
+    toks = tokenize(text)
+    words = [t.text for t in toks]
+    by_first: dict[str, list[Phrase]] = defaultdict(list)
+    for p in phrases:
+        by_first[p[0]].append(p)
+    found = []
+    for i, w in enumerate(words):
+        for p in by_first.get(w, ()):
+            if tuple(words[i:i + len(p)]) == p:
+                found.append((toks[i].start, toks[i + len(p) - 1].end))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(found):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+# Whitespace between two CJK characters (or full-width punctuation) is a line break of the scan, not a space.
+_WIDE_GAP = re.compile(r"(?<=[^\x00-\x7f\s])([\x02\x03]?)\s+([\x02\x03]?)(?=[^\x00-\x7f\s])")
+
+
+def _flatten(text: str) -> str:
+    return re.sub(r"\s+", " ", _WIDE_GAP.sub(r"\1\2", text)).strip()
+
+
+def snippet(text: str, phrases: tuple[Phrase, ...], width: int = SNIPPET_WIDTH) -> str:
+    """About `width` characters of `text` around the densest run of hits, each hit marked."""
+    spans = _spans(text, phrases)
+    if not spans:
+        return _flatten(text[:width]) + ("…" if len(text) > width else "")
+    lead = width // 4
+    best, best_count = 0, -1
+    for k, (a, _) in enumerate(spans):
+        count = sum(1 for x, y in spans[k:] if y <= a + width - lead)
+        if count > best_count:
+            best, best_count = k, count
+    start = max(0, spans[best][0] - lead)
+    end = start + width
+    inside = [(a, b) for a, b in spans if a < end and b > start]
+    end = max(end, inside[-1][1])  # never cut a hit in two
+    out, pos = [], start
+    for a, b in inside:
+        out += [text[pos:a], MARK_START, text[a:b], MARK_END]
+        pos = b
+    out.append(text[pos:end])
+    return ("…" if start > 0 else "") + _flatten("".join(out)) + ("…" if end < len(text) else "")

@@ -1,0 +1,211 @@
+"""Text lines (and table cells) from a binarised page, in reading order.
+
+Ruling lines are found and taken out first; what is left is smeared sideways into line blobs that
+never cross a vertical ruling, so each table cell stays its own line, as the ground truth splits them.
+Binary images are uint8 with ink = 255.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from archiver.document import Box
+
+
+@dataclass(frozen=True)
+class Rulings:
+    """Masks (uint8, 255 = ruling) of the long horizontal and vertical lines of a page."""
+
+    horizontal: np.ndarray
+    vertical: np.ndarray
+
+
+def text_height(binary: np.ndarray) -> float:
+    """Typical character height in pixels, from the connected components of the page (0 if none)."""
+    b = (np.asarray(binary) > 0).astype(np.uint8)
+    if b.ndim != 2 or not b.any():
+        return 0.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    H, W = b.shape
+    # Whole table grids and specks say nothing about the type size.
+    keep = (h >= 4) & (w >= 2) & (h < H / 4) & (w < W / 4) & (w < 6 * h)
+    if not keep.any():
+        return float(np.clip(np.median(h), 1, H)) if len(h) else 0.0
+    # Many CJK characters fall apart into side-by-side pieces of full height and stacked pieces of
+    # part height, and dot leaders or stipple make many tiny pieces: an area-weighted upper quantile
+    # sits on the full glyph height.
+    hk, area = h[keep], (w[keep] * h[keep]).astype(np.float64)
+    order = np.argsort(hk)
+    cum = np.cumsum(area[order])
+    return float(hk[order][np.searchsorted(cum, 0.6 * cum[-1])])
+
+
+def find_rulings(binary: np.ndarray, char_h: float) -> Rulings:
+    """Long horizontal lines (longer than a few characters) and vertical lines that are long or
+    meet a horizontal ruling (a table's column rules), as masks."""
+    b = (np.asarray(binary) > 0).astype(np.uint8) * 255
+    H, W = b.shape
+    h_len = max(25, int(round(3.5 * char_h)))
+    horiz = cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
+    v_len = max(12, int(round(0.9 * char_h)))
+    vcand = cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v_len)))
+    vert = np.zeros_like(b)
+    if vcand.any():
+        # A column rule runs into a row rule; a glyph stroke in a tight cell comes close but keeps a
+        # gap of paper, so only actual contact (give or take a pixel) counts.
+        near_h = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(vcand, connectivity=8)
+        long_v = max(3.0 * char_h, 40)
+        for i in range(1, n):
+            x, y, w, h = stats[i, :4]
+            if w > max(4, 0.25 * char_h):  # a thick vertical blob is a glyph, not a rule
+                continue
+            ends_on_rule = near_h[y:y + 3, x:x + w].any() or near_h[y + h - 3:y + h, x:x + w].any()
+            if h >= long_v or ends_on_rule:
+                vert[y:y + h, x:x + w] |= np.where(labels[y:y + h, x:x + w] == i, 255, 0).astype(np.uint8)
+    return Rulings(horiz, vert)
+
+
+def _union_find_merge(boxes: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[rb] = ra
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(root(i), []).append(i)
+    out = []
+    for idx in groups.values():
+        g = boxes[idx]
+        out.append((g[:, 0].min(), g[:, 1].min(), g[:, 2].max(), g[:, 3].max()))
+    return np.array(out, dtype=np.int64).reshape(-1, 4)
+
+
+def _merge_row_neighbours(boxes: np.ndarray, v_integral: np.ndarray, max_gap: float) -> np.ndarray:
+    """Join blobs side by side on one row (spaced titles, dot leaders) unless a column rule or a
+    gap wider than max_gap lies between them."""
+    if len(boxes) < 2:
+        return boxes
+    x0, y0, x1, y1 = (boxes[:, i][:, None] for i in range(4))
+    h = y1 - y0
+    overlap = np.minimum(y1, y1.T) - np.maximum(y0, y0.T)
+    gap = np.maximum(x0, x0.T) - np.minimum(x1, x1.T)
+    same_row = overlap >= 0.6 * np.minimum(h, h.T)
+    cand = np.argwhere(np.triu(same_row & (gap <= max_gap), 1))
+    pairs = []
+    for a, b in cand:
+        left, right = (a, b) if boxes[a, 0] <= boxes[b, 0] else (b, a)
+        gx0, gx1 = int(boxes[left, 2]), int(boxes[right, 0])
+        gy0, gy1 = int(max(boxes[a, 1], boxes[b, 1])), int(min(boxes[a, 3], boxes[b, 3]))
+        if gx1 > gx0 and gy1 > gy0:
+            s = (v_integral[gy1, gx1] - v_integral[gy0, gx1] - v_integral[gy1, gx0] + v_integral[gy0, gx0])
+            if s > 0:
+                continue
+        pairs.append((int(a), int(b)))
+    return _union_find_merge(boxes, pairs) if pairs else boxes
+
+
+def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float) -> list[Box]:
+    """Tight boxes of the ink in one blob, cut where whole empty rows separate two tall parts."""
+    rows = ink.any(axis=1)
+    ys = np.flatnonzero(rows)
+    if len(ys) == 0:
+        return []
+    parts: list[tuple[int, int]] = []
+    start = prev = ys[0]
+    for y in ys[1:]:
+        if y != prev + 1:
+            parts.append((start, prev + 1))
+            start = y
+        prev = y
+    parts.append((start, prev + 1))
+    # Stacked pieces of one glyph (三, 只) are short; only split between parts that are line-tall.
+    merged: list[list[int]] = []
+    for a, b in parts:
+        if merged and (b - a < min_part or merged[-1][1] - merged[-1][0] < min_part):
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    out = []
+    for a, b in merged:
+        cols = np.flatnonzero(ink[a:b].any(axis=0))
+        out.append((x0 + int(cols[0]), y0 + int(a), x0 + int(cols[-1]) + 1, y0 + int(b)))
+    return out
+
+
+def reading_order(boxes: list[Box]) -> list[Box]:
+    """Top to bottom; boxes sharing a visual row (table cells, spaced titles) left to right."""
+    if not boxes:
+        return []
+    todo = sorted(boxes, key=lambda b: (b[1] + b[3]) / 2)
+    rows: list[list[Box]] = []
+    row_y0 = row_y1 = 0.0
+    for b in todo:
+        cy, h = (b[1] + b[3]) / 2, b[3] - b[1]
+        if rows and row_y0 <= cy <= row_y1 and (b[1] < row_y1 - 0.3 * h):
+            rows[-1].append(b)
+            row_y0, row_y1 = min(row_y0, b[1]), max(row_y1, b[3])
+            continue
+        rows.append([b])
+        row_y0, row_y1 = b[1], b[3]
+    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
+
+
+def find_lines(binary: np.ndarray) -> list[Box]:
+    """Boxes (x0, y0, x1, y1; x1/y1 exclusive) of the text lines and table cells, in reading order."""
+    b = (np.asarray(binary) > 0).astype(np.uint8) * 255
+    if b.ndim != 2 or min(b.shape) < 4 or not b.any():
+        return []
+    H, W = b.shape
+    if np.count_nonzero(b) > 0.6 * b.size:  # a black page (no paper) has no lines to find
+        return []
+    ch = text_height(b)
+    if ch < 3:
+        return []
+    rules = find_rulings(b, ch)
+    cut = cv2.dilate(rules.horizontal | rules.vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    text = cv2.bitwise_and(b, cv2.bitwise_not(cut))
+
+    # Specks below a few pixels are scan noise; real punctuation (。，、 and decimal points) is bigger.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    min_area = max(3, int((0.07 * ch) ** 2))
+    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < min_area)
+    small = small[small > 0]
+    if len(small):
+        text[np.isin(labels, small)] = 0
+
+    kw = max(3, int(round(0.9 * ch)))
+    kh = max(1, int(round(0.2 * ch)))
+    smear = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (kw, kh)))
+    smear = cv2.bitwise_and(smear, cv2.bitwise_not(cut))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=4)
+
+    boxes: list[Box] = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        ink = (labels[y:y + h, x:x + w] == i) & (text[y:y + h, x:x + w] > 0)
+        boxes.extend(_split_rows(ink, x, y, min_part=0.45 * ch))
+    if not boxes:
+        return []
+
+    arr = np.array(boxes, dtype=np.int64)
+    v_integral = cv2.integral((rules.vertical > 0).astype(np.uint8))
+    arr = _merge_row_neighbours(arr, v_integral, max_gap=2.5 * ch)
+
+    w = arr[:, 2] - arr[:, 0]
+    h = arr[:, 3] - arr[:, 1]
+    # Lone dots and rule fragments are not lines; 。，、 attached to text were merged above.
+    keep = ((h >= 0.3 * ch) | (w >= 0.5 * ch)) & (np.maximum(w, h) >= 0.35 * ch) & (h >= 2) & (w >= 2)
+    keep &= ~((h < 0.15 * ch) & (w > 3 * ch))
+    return reading_order([tuple(int(v) for v in r) for r in arr[keep]])

@@ -1,0 +1,166 @@
+"""End to end on a temp inbox: text-layer PDF and scanned image in; rows, category, search hit,
+duplicates and HTML out; corrupt and half-written files handled."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from archiver import config
+from archiver.cli import make_pipeline, rebuild_site
+from archiver.daemon.watch import Watcher
+from archiver.storage import repository
+from archiver.storage.search import search
+
+from .helpers import page_image, text_pdf
+
+NOTICE = ["上海市普陀区人民政府文件", "普府发〔2024〕12号", "上海市普陀区人民政府关于加强安全生产工作的通知",
+          "各街道办事处、镇人民政府：", "为落实安全生产责任，现将有关事项通知如下。", "上海市普陀区人民政府",
+          "2024年3月1日"]
+
+
+def settings_for(cfg: Path):
+    return config.load(cfg)
+
+
+def scanned_png(path: Path, lines: list[str], angle: float = 0.0, scale: float = 1.0) -> Path:
+    rgb = page_image(lines, size=44, height=1200)
+    if scale != 1.0:
+        rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if angle:
+        h, w = rgb.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        rgb = cv2.warpAffine(rgb, m, (w, h), borderValue=(255, 255, 255))
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+def run_daemon(settings, seconds: float) -> None:
+    pipeline = make_pipeline(settings)
+    w = Watcher(settings, pipeline, after=lambda _d: rebuild_site(settings, pipeline.db))
+    w.run(max_seconds=seconds)
+
+
+def wait_empty(inbox: Path, timeout: float) -> None:
+    end = time.time() + timeout
+    while time.time() < end and any(p.is_file() for p in inbox.rglob("*")):
+        time.sleep(0.2)
+
+
+def test_daemon_end_to_end(archive_config):
+    s = settings_for(archive_config)
+    s.paths.inbox.mkdir(parents=True)
+    text_pdf(s.paths.inbox / "notice.pdf", [NOTICE])
+    scanned_png(s.paths.inbox / "scan.png", ["会议纪要", "关于召开安全生产会议的通知"])
+    (s.paths.inbox / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    run_daemon(s, seconds=12)
+    # the inbox is empty: everything stored or moved to failed/
+    assert [p for p in s.paths.inbox.rglob("*") if p.is_file()] == []
+    assert (s.paths.failed / "broken.pdf").exists()
+    assert "broken.pdf" in (s.paths.failed / "broken.pdf.reason.txt").read_text(encoding="utf-8")
+    pipeline = make_pipeline(s)
+    with pipeline.db.session() as ses:
+        docs = {d.original_name: d for d in repository.list_documents(ses)}
+        assert set(docs) == {"notice.pdf", "scan.png"}
+        notice = repository.get_document(ses, docs["notice.pdf"].id)
+        assert notice.doc_number == "普府发〔2024〕12号"
+        assert notice.doc_type == "通知" and notice.category == "安全生产"
+        assert notice.pages[0].source == "text-layer"
+        assert (s.paths.archive / notice.archive_path).read_bytes()[:5] == b"%PDF-"
+        scan = repository.get_document(ses, docs["scan.png"].id)
+        assert scan.pages[0].source == "ocr"
+        lines = scan.pages[0].lines
+        assert len(lines) == 2 and all(0 < ln.confidence <= 1 for ln in lines)
+        assert lines[0].box[1] < lines[1].box[1]  # top to bottom
+        hits = search(ses, "通知")
+        assert notice.id in [h.document_id for h in hits]
+        assert "\x02" in hits[0].snippet
+        assert repository.stats(ses)["failures"] == 1
+    index = (s.paths.site / "index.html").read_text(encoding="utf-8")
+    assert "上海市普陀区人民政府关于加强安全生产工作的通知" in index or "notice.pdf" in index
+    assert (s.paths.site / "doc" / f"{notice.id}.html").exists()
+
+
+def test_exact_and_near_duplicates(archive_config):
+    s = settings_for(archive_config)
+    pipeline = make_pipeline(s)
+    inbox = s.paths.inbox
+    a = text_pdf(inbox / "a.pdf", [NOTICE])
+    first = pipeline.process(a)
+    assert first.status == "stored"
+    # exact: same bytes again
+    again = text_pdf(inbox / "a-copy.pdf", [NOTICE])
+    again.write_bytes((s.paths.archive / repository_path(pipeline, first.document_id)).read_bytes())
+    out = pipeline.process(again)
+    assert out.status == "exact-duplicate" and out.duplicate_of == first.document_id
+    assert not again.exists()
+    # near: a rescan of the same page as an image (other dpi, slight rotation)
+    scan1 = pipeline.process(scanned_png(inbox / "s1.png", NOTICE))
+    scan2 = pipeline.process(scanned_png(inbox / "s2.jpg", NOTICE, angle=0.7, scale=0.8))
+    assert scan1.status == "stored"
+    assert scan2.status == "duplicate" and scan2.duplicate_of == scan1.document_id
+    with pipeline.db.session() as ses:
+        groups = dict(repository.duplicate_groups(ses))
+    assert scan2.document_id in groups[scan1.document_id]
+
+
+def test_same_template_different_content_is_not_a_duplicate(archive_config):
+    s = settings_for(archive_config)
+    pipeline = make_pipeline(s)
+    base = NOTICE + ["一、提高思想认识，加强组织领导。", "二、突出工作重点，强化安全检查。", "三、严格责任追究，确保落实到位。"]
+    other = ["上海市普陀区人民政府文件", "普府发〔2024〕31号", "上海市普陀区人民政府关于做好防汛防台工作的通知",
+             "各街道办事处、镇人民政府：", "为做好今年汛期各项准备，现将有关事项通知如下。", "一、压实防汛责任，全面排查隐患。",
+             "二、加强值班值守，及时报送信息。", "三、做好物资储备，提升应急能力。", "上海市普陀区人民政府", "2024年7月9日"]
+    t1 = pipeline.process(text_pdf(s.paths.inbox / "t1.pdf", [base]))
+    t2 = pipeline.process(text_pdf(s.paths.inbox / "t2.pdf", [other]))
+    assert (t1.status, t2.status) == ("stored", "stored")
+    assert t2.duplicate_of is None
+
+
+def repository_path(pipeline, doc_id: int) -> str:
+    with pipeline.db.session() as ses:
+        return repository.get_document(ses, doc_id).archive_path
+
+
+def test_half_written_file_is_not_read_early(archive_config):
+    s = settings_for(archive_config)
+    pipeline = make_pipeline(s)
+    t = [100.0]
+    w = Watcher(s, pipeline, clock=lambda: t[0])
+    f = s.paths.inbox / "slow.pdf"
+    data = text_pdf(s.paths.work / "full.pdf", [NOTICE]).read_bytes()
+    f.write_bytes(data[: len(data) // 2])  # the scanner is still writing
+    w.rescan()
+    t[0] += 0.2
+    assert w.step() == []
+    assert f.exists()
+    f.write_bytes(data)  # finished
+    w.rescan()
+    t[0] += 0.3
+    assert w.step() == []  # changed just now: wait for the quiet period
+    t[0] += 1.0
+    done = w.step()
+    assert [o.status for o in done] == ["stored"]
+    assert not f.exists()
+
+
+def test_failing_recogniser_sends_the_file_to_failed_and_goes_on(archive_config):
+    class Broken:
+        def read(self, images):
+            raise RuntimeError("recogniser exploded")
+
+    s = settings_for(archive_config)
+    from archiver.pipeline import Pipeline
+    from archiver.cli import open_db
+
+    pipeline = Pipeline(s, open_db(s), reader=Broken())
+    bad = pipeline.process(scanned_png(s.paths.inbox / "x.png", ["通知"]))
+    assert bad.status == "failed" and "recogniser exploded" in bad.message
+    assert (s.paths.failed / "x.png").exists()
+    good = pipeline.process(text_pdf(s.paths.inbox / "ok.pdf", [NOTICE]))
+    assert good.status == "stored"
