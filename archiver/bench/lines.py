@@ -1,8 +1,9 @@
 """Line-finding recall and precision of archiver.vision on the gov-dev PDFs.
 
-    python -m archiver.bench.lines [--dpi 200] [--docs N] [--pages N] [--rotate DEG] [--show DIR]
+    python -m archiver.bench.lines [--dpi 200] [--docs N] [--pages N] [--rotate DEG] [--scan] [--show DIR]
 
-Pages are rasterised, optionally turned by --rotate degrees (counter-clockwise), and analysed;
+Pages are rasterised, optionally turned by --rotate degrees (counter-clockwise) and given a fixed,
+seeded scan-like damage (--scan: uneven light, grey paper, blur, noise, JPEG), and analysed;
 found boxes are matched one-to-one to lines.tsv boxes (points * dpi/72) at IoU >= 0.5.
 Ground-truth boxes are the glyphs' em boxes plus about 1.5 pt, while ours are tight around the ink,
 so found boxes are grown by --pad-pt (2.5 pt) on every side before matching.
@@ -76,10 +77,27 @@ def _overlay(path: Path, image: np.ndarray, gt: np.ndarray, found: np.ndarray, h
     cv2.imwrite(str(path), canvas)
 
 
+def scan_damage(rgb: np.ndarray, seed: int) -> np.ndarray:
+    """A plain scanner look: light falling off to one side, grey paper, soft focus, noise, JPEG."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = rgb.shape[:2]
+    ramp = np.linspace(1.0, rng.uniform(0.6, 0.8), w, dtype=np.float32)[None, :, None]
+    img = rgb.astype(np.float32) * ramp * rng.uniform(0.85, 0.95)
+    img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.6, 1.0))
+    img += rng.normal(0, 6, img.shape).astype(np.float32)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+
+
 def bench_page(rgb: np.ndarray, gt_lines: list, dpi: int, pad_px: float, turn: float,
-               show: Path | None, name: str) -> Tally:
+               show: Path | None, name: str, scan_seed: int | None = None) -> Tally:
     if turn:
         rgb = np.stack([rotate(np.ascontiguousarray(rgb[:, :, c]), turn) for c in range(3)], axis=2)
+    if scan_seed is not None:
+        rgb = scan_damage(rgb, scan_seed)
     t0 = time.perf_counter()
     layout = analyse_page(rgb)
     t = Tally(pages=1, seconds=time.perf_counter() - t0, angle_err=abs(layout.angle - turn))
@@ -113,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", type=int, default=None, help="only the first N documents")
     p.add_argument("--pages", type=int, default=None, help="only the first N pages of each document")
     p.add_argument("--rotate", type=float, default=0.0, help="turn each page by DEG (counter-clockwise) first")
+    p.add_argument("--scan", action="store_true", help="add seeded scan-like damage to each page")
     p.add_argument("--pad-pt", type=float, default=2.5, help="grow found boxes by this many points")
     p.add_argument("--show", type=Path, default=None, help="write overlays here (green hit, red missed, blue found)")
     args = p.parse_args(argv)
@@ -128,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
     header = (f"{'document':<36} {'pages':>5} {'gt':>6} {'found':>6} {'hit':>6} {'recall':>7} {'cjk-rec':>7} "
               f"{'precis':>7} {'s/page':>7} {'|dang|':>6}")
-    print(f"dpi {args.dpi}, rotate {args.rotate}°, IoU >= 0.5, found boxes padded {args.pad_pt} pt")
+    print(f"dpi {args.dpi}, rotate {args.rotate}°, scan damage {'on' if args.scan else 'off'}, "
+          f"IoU >= 0.5, found boxes padded {args.pad_pt} pt")
     print(header)
     print("-" * len(header))
     total = Tally()
@@ -138,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         for page in sorted(by_page[doc])[: args.pages]:
             rgb = govdev.rasterise(pdf, args.dpi, page, page)[0]
             tally.add(bench_page(rgb, by_page[doc][page], args.dpi, args.pad_pt * args.dpi / 72.0,
-                                 args.rotate, args.show, f"{doc}_p{page:02d}"))
+                                 args.rotate, args.show, f"{doc}_p{page:02d}",
+                                 scan_seed=page if args.scan else None))
         print(_row(doc, tally), flush=True)
         total.add(tally)
     print("-" * len(header))

@@ -27,7 +27,7 @@ def text_height(binary: np.ndarray) -> float:
     b = (np.asarray(binary) > 0).astype(np.uint8)
     if b.ndim != 2 or not b.any():
         return 0.0
-    n, _, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
     w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     H, W = b.shape
     # Whole table grids and specks say nothing about the type size.
@@ -47,7 +47,6 @@ def find_rulings(binary: np.ndarray, char_h: float) -> Rulings:
     """Long horizontal lines (longer than a few characters) and vertical lines that are long or
     meet a horizontal ruling (a table's column rules), as masks."""
     b = (np.asarray(binary) > 0).astype(np.uint8) * 255
-    H, W = b.shape
     h_len = max(25, int(round(3.5 * char_h)))
     horiz = cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
     v_len = max(12, int(round(0.9 * char_h)))
@@ -167,7 +166,6 @@ def find_lines(binary: np.ndarray) -> list[Box]:
     b = (np.asarray(binary) > 0).astype(np.uint8) * 255
     if b.ndim != 2 or min(b.shape) < 4 or not b.any():
         return []
-    H, W = b.shape
     if np.count_nonzero(b) > 0.6 * b.size:  # a black page (no paper) has no lines to find
         return []
     ch = text_height(b)
@@ -180,10 +178,10 @@ def find_lines(binary: np.ndarray) -> list[Box]:
     # Specks below a few pixels are scan noise; real punctuation (。，、 and decimal points) is bigger.
     n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
     min_area = max(3, int((0.07 * ch) ** 2))
-    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < min_area)
-    small = small[small > 0]
-    if len(small):
-        text[np.isin(labels, small)] = 0
+    speck = stats[:, cv2.CC_STAT_AREA] < min_area
+    speck[0] = False
+    if speck.any():
+        text[speck[labels]] = 0
 
     kw = max(3, int(round(0.9 * ch)))
     kh = max(1, int(round(0.2 * ch)))
