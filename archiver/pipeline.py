@@ -18,7 +18,7 @@ from .classify import gongwen
 from .classify.rules import Rule, classify, load_rules
 from .config import Settings
 from .document import Classification, Document, Line, Page, SourceFile
-from .errors import ArchiverError, RecognizerUnavailable
+from .errors import ArchiverError
 from .ingest import intake, rasterize
 from .storage import repository
 from .storage.db import Database
@@ -122,9 +122,7 @@ class Pipeline:
             with tempfile.TemporaryDirectory(dir=self.settings.paths.work) as tmp:
                 doc = analyse(source, self.settings, self.rules, self.reader, Path(tmp))
                 return self.store(doc, start)
-        except RecognizerUnavailable as exc:
-            return self.fail(path, exc.message, start)
-        except ArchiverError as exc:
+        except ArchiverError as exc:  # including "no trained recogniser"
             return self.fail(path, exc.message, start)
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
             log.exception("unexpected error on %s", path)
@@ -142,10 +140,10 @@ class Pipeline:
         """Dedup against the archive, then copy and insert in one transaction; the inbox file goes last."""
         cfg = self.settings
         src = doc.source
+        existing = self.exact_duplicate(src)  # stored meanwhile, e.g. the same file dropped twice
+        if existing is not None:
+            return self.drop_exact_duplicate(src, existing, start)
         with self.db.session() as s:
-            if repository.find_by_sha256(s, src.sha256) is not None:  # stored meanwhile by another worker
-                existing = repository.find_by_sha256(s, src.sha256)
-                return self.drop_exact_duplicate(src, existing, start)
             match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, repository.page_hashes(s),
                                               lambda i: repository.document_text(s, i),
                                               cfg.dedup.hash_distance, cfg.dedup.text_similarity)

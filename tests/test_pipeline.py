@@ -164,3 +164,34 @@ def test_failing_recogniser_sends_the_file_to_failed_and_goes_on(archive_config)
     assert (s.paths.failed / "x.png").exists()
     good = pipeline.process(text_pdf(s.paths.inbox / "ok.pdf", [NOTICE]))
     assert good.status == "stored"
+
+
+def test_real_daemon_process_polling_mode_and_sigterm(archive_config):
+    """manage.py watch as a real process in polling mode: picks up a dropped file, stops cleanly on SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+
+    archive_config.write_text(archive_config.read_text(encoding="utf-8").replace(
+        "watch: {", "watch: {polling: true, "), encoding="utf-8")
+    s = settings_for(archive_config)
+    assert s.watch.polling
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, str(root / "manage.py"), "--config", str(archive_config), "watch"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        text_pdf(s.paths.work.parent / "n.pdf", [NOTICE])
+        end = time.time() + 60
+        while not s.paths.inbox.exists() and time.time() < end:
+            time.sleep(0.1)
+        (s.paths.work.parent / "n.pdf").rename(s.paths.inbox / "n.pdf")
+        wait_empty(s.paths.inbox, 30)
+        assert not (s.paths.inbox / "n.pdf").exists()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "stored id=1 n.pdf pages=1" in err
+    assert "stopped" in err
