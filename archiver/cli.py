@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import unicodedata
 from pathlib import Path
 
 from . import config as config_mod
@@ -75,6 +76,12 @@ def cmd_ingest(args, settings) -> int:
     return 1 if counts.get("failed") else 0
 
 
+def _rjust(text: str, width: int) -> str:
+    """Right-justify by display width: a hanzi takes two terminal columns."""
+    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return " " * max(0, width - cols) + text
+
+
 def _mark(snippet: str, tty: bool) -> str:
     return snippet.replace("\x02", "\x1b[1;31m" if tty else "【").replace("\x03", "\x1b[0m" if tty else "】")
 
@@ -117,9 +124,9 @@ def cmd_show(args, settings) -> int:
         return 0
     for k, v in fields:
         if v not in (None, ""):
-            print(f"{k:>12}: {v}")
+            print(f"{_rjust(k, 12)}: {v}")
     for h in d.hits:
-        print(f"{'rule':>12}: {h.rule} → {h.category or ''} {' '.join(h.tags)} ({h.field}: {', '.join(h.matched)})")
+        print(f"{_rjust('rule', 12)}: {h.rule} → {h.category or ''} {' '.join(h.tags)} ({h.field}: {', '.join(h.matched)})")
     if args.text:
         for p in d.pages:
             print(f"--- page {p.number} ({p.source})")

@@ -84,7 +84,10 @@ class Watcher:
             log.info(describe(outcome))
             done.append(outcome)
         if done and self.after:
-            self.after(done)
+            try:
+                self.after(done)
+            except Exception:  # a failed site build must not stop the daemon; documents are stored
+                log.exception("after-ingest step failed")
         return done
 
     def run(self, max_seconds: float | None = None) -> None:
