@@ -42,6 +42,7 @@ class Ocr:
     threads: int = 2
     batch_size: int = 32
     low_confidence: float = 0.6  # lines below this are marked in the site
+    min_confidence: float = 0.25  # reads below this are noise (specks, stains) and are dropped
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Settings:
 _CHOICES = {"dedup.action": ("mark", "skip")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000), "ocr.threads": (1, 256),
-    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
+    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
     "archive.thumbnail_width": (16, 4000),

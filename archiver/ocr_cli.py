@@ -38,7 +38,7 @@ def run_ocr(args, settings) -> int:
         if len(files) > 1:
             print(f"==> {f} <==")
         for page in rasterize.pages(src, intake_cfg.dpi, intake_cfg.use_text_layer, intake_cfg.max_pages):
-            lines = page.text_lines if page.text_lines is not None else ocr_page(page.image, reader)
+            lines = page.text_lines if page.text_lines is not None else ocr_page(page.image, reader, settings.ocr.min_confidence)
             if page.number > 1:
                 print("\f", end="")
             for ln in lines:

@@ -56,14 +56,14 @@ def make_reader(settings: Settings) -> LineReader:
     return Recognizer(settings.ocr.weights, threads=settings.ocr.threads, batch_size=settings.ocr.batch_size)
 
 
-def ocr_page(image: np.ndarray, reader: LineReader) -> tuple[Line, ...]:
-    """Lines of a page image: page analysis cuts them, the recogniser reads them."""
+def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0) -> tuple[Line, ...]:
+    """Lines of a page image: page analysis cuts them, the recogniser reads them; noise reads dropped."""
     from .vision import analyse_page
 
     layout = analyse_page(image)
     readings = reader.read([c.image for c in layout.lines]) if layout.lines else []
     return tuple(Line(text=r.text, box=tuple(int(v) for v in c.box), confidence=round(float(r.confidence), 4))
-                 for c, r in zip(layout.lines, readings) if r.text)
+                 for c, r in zip(layout.lines, readings) if r.text and r.confidence >= min_confidence)
 
 
 def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], reader: Callable[[], LineReader],
@@ -75,7 +75,7 @@ def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], rea
         if rp.text_lines is not None:
             lines, kind = rp.text_lines, "text-layer"
         else:
-            lines, kind = ocr_page(rp.image, reader()), "ocr"
+            lines, kind = ocr_page(rp.image, reader(), settings.ocr.min_confidence), "ocr"
         h, w = rp.image.shape[:2]
         pages.append(Page(number=rp.number, width=w, height=h, source=kind, lines=lines, phash=dedup.page_hash(rp.image)))
         thumb = scratch / f"p{rp.number:04d}.jpg"

@@ -204,6 +204,6 @@ def find_lines(binary: np.ndarray) -> list[Box]:
     w = arr[:, 2] - arr[:, 0]
     h = arr[:, 3] - arr[:, 1]
     # Lone dots and rule fragments are not lines; 。，、 attached to text were merged above.
-    keep = ((h >= 0.3 * ch) | (w >= 0.5 * ch)) & (np.maximum(w, h) >= 0.35 * ch) & (h >= 2) & (w >= 2)
+    keep = ((h >= 0.4 * ch) | (w >= 0.5 * ch)) & (np.maximum(w, h) >= 0.5 * ch) & (h >= 2) & (w >= 2)
     keep &= ~((h < 0.15 * ch) & (w > 3 * ch))
     return reading_order([tuple(int(v) for v in r) for r in arr[keep]])
