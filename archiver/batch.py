@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from .config import Settings
 from .daemon.readiness import candidates, ignored
-from .errors import ArchiverError
+from .errors import ArchiverError, StorageBusy
 from .ingest import intake, rasterize
 from .pipeline import Outcome, Pipeline, analyse, make_reader
 
@@ -109,6 +109,8 @@ def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool =
                 continue
             try:
                 outcomes.append(pipeline.store(result, start))
+            except StorageBusy as exc:
+                outcomes.append(Outcome(path, "retry", message=exc.message))
             except ArchiverError as exc:
                 outcomes.append(pipeline.fail(path, exc.message, start))
             finally:

@@ -67,13 +67,13 @@ def cmd_ingest(args, settings) -> int:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-        if o.status == "failed":
-            print(f"failed: {o.message}", file=sys.stderr)
+        if o.status in ("failed", "retry"):
+            print(f"{o.status}: {o.message}", file=sys.stderr)
     pages = sum(o.pages for o in outcomes)
     print(f"{len(outcomes)} files, {pages} pages: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if settings.site.auto_build and any(o.document_id for o in outcomes):
         rebuild_site(settings, pipeline.db)
-    return 1 if counts.get("failed") else 0
+    return 1 if counts.get("failed") or counts.get("retry") else 0
 
 
 def _rjust(text: str, width: int) -> str:

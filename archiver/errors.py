@@ -45,6 +45,12 @@ class DatabaseOutOfDate(ArchiverError):
     exit_code = 5
 
 
+class StorageBusy(ArchiverError):
+    """A passing fault (database locked, disk full): the file stays in the inbox and is tried again."""
+
+    exit_code = 8
+
+
 class QueryError(ArchiverError):
     """A malformed search query."""
 

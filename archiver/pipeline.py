@@ -3,6 +3,7 @@ store. Analysis (the heavy part) is a plain function that worker processes can r
 done by one process, in one transaction, before the file leaves the inbox."""
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from .classify import gongwen
 from .classify.rules import Rule, classify, load_rules
 from .config import Settings
 from .document import Classification, Document, Line, Page, SourceFile
-from .errors import ArchiverError
+from .errors import ArchiverError, StorageBusy
 from .ingest import intake, rasterize
 from .storage import repository
 from .storage.db import Database
@@ -37,7 +38,7 @@ class Outcome:
     """What happened to one input file."""
 
     path: Path
-    status: str  # stored | duplicate | exact-duplicate | skipped | failed
+    status: str  # stored | duplicate | exact-duplicate | skipped | failed | retry
     document_id: int | None = None
     pages: int = 0
     seconds: float = 0.0
@@ -122,6 +123,9 @@ class Pipeline:
             with tempfile.TemporaryDirectory(dir=self.settings.paths.work) as tmp:
                 doc = analyse(source, self.settings, self.rules, self.reader, Path(tmp))
                 return self.store(doc, start)
+        except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
+            log.warning("%s", exc.message)
+            return Outcome(path, "retry", seconds=time.monotonic() - start, message=exc.message)
         except ArchiverError as exc:  # including "no trained recogniser"
             return self.fail(path, exc.message, start)
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
@@ -156,24 +160,45 @@ class Pipeline:
                 return Outcome(src.path, "skipped", None, len(doc.pages), time.monotonic() - start,
                                doc.classification.category, match.document_id, f"kept in {dest}")
             doc = replace(doc, duplicate=match)
-            doc_id = repository.add_document(s, doc, archive_path="", thumbnails=[None] * len(doc.pages))
-            rel = archive_files.archive_name(cfg.archive.name_template, doc_id=doc_id, metadata=doc.metadata,
-                                             category=doc.classification.category, original_name=src.name,
-                                             sha256=src.sha256, ext=intake.EXTENSIONS[src.kind])
-            dest = archive_files.unique_path(cfg.paths.archive / rel)
-            archive_files.atomic_copy(src.path, dest)
-            thumbs = []
-            for page, img in zip(doc.pages, doc.page_images):
-                t = Path("thumbs") / str(doc_id) / f"p{page.number:04d}.jpg"
-                (cfg.paths.archive / t).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(img, cfg.paths.archive / t)
-                thumbs.append(str(t))
-            repository.set_files(s, doc_id, str(dest.relative_to(cfg.paths.archive)), thumbs)
+            created: list[Path] = []
+            try:
+                doc_id = repository.add_document(s, doc, archive_path="", thumbnails=[None] * len(doc.pages))
+                rel, thumbs = self.copy_files(doc, doc_id, created)
+                repository.set_files(s, doc_id, rel, thumbs)
+                s.flush()
+            except BaseException:
+                for p in created:  # the transaction rolls back: leave no orphan file behind
+                    p.unlink(missing_ok=True)
+                raise
         if not self.keep_source:  # committed: only now may the file leave the inbox
             src.path.unlink(missing_ok=True)
         status = "duplicate" if match else "stored"
         return Outcome(src.path, status, doc_id, len(doc.pages), time.monotonic() - start,
                        doc.classification.category, match.document_id if match else None)
+
+    def copy_files(self, doc: Document, doc_id: int, created: list[Path]) -> tuple[str, list[str]]:
+        """Original and thumbnails into the archive (atomically); returns their archive-relative paths."""
+        cfg = self.settings
+        src = doc.source
+        rel = archive_files.archive_name(cfg.archive.name_template, doc_id=doc_id, metadata=doc.metadata,
+                                         category=doc.classification.category, original_name=src.name,
+                                         sha256=src.sha256, ext=intake.EXTENSIONS[src.kind])
+        try:
+            dest = archive_files.unique_path(cfg.paths.archive / rel)
+            archive_files.atomic_copy(src.path, dest)
+            created.append(dest)
+            thumbs = []
+            for page, img in zip(doc.pages, doc.page_images):
+                t = Path("thumbs") / str(doc_id) / f"p{page.number:04d}.jpg"
+                (cfg.paths.archive / t).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(img, cfg.paths.archive / t)
+                created.append(cfg.paths.archive / t)
+                thumbs.append(str(t))
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS):
+                raise StorageBusy(f"{src.name}: cannot write to the archive ({exc.strerror}); will try again") from None
+            raise
+        return str(dest.relative_to(cfg.paths.archive)), thumbs
 
     def fail(self, path: Path, reason: str, start: float) -> Outcome:
         """Move the file to failed/ with its reason, and record it; never raises for a missing file."""

@@ -195,3 +195,38 @@ def test_real_daemon_process_polling_mode_and_sigterm(archive_config):
     assert proc.returncode == 0
     assert "stored id=1 n.pdf pages=1" in err
     assert "stopped" in err
+
+
+def test_disk_full_or_locked_database_leaves_the_file_for_a_retry(archive_config, monkeypatch):
+    import errno
+
+    from sqlalchemy.exc import OperationalError
+
+    from archiver import archive_files
+
+    s = settings_for(archive_config)
+    pipeline = make_pipeline(s)
+    f = text_pdf(s.paths.inbox / "n.pdf", [NOTICE])
+    real_copy = archive_files.atomic_copy
+
+    def disk_full(src, dest):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(archive_files, "atomic_copy", disk_full)
+    out = pipeline.process(f)
+    assert out.status == "retry" and "No space left" in out.message
+    assert f.exists() and not (s.paths.failed / "n.pdf").exists()
+
+    def locked(*a, **k):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(archive_files, "atomic_copy", real_copy)
+    monkeypatch.setattr(repository, "set_files", locked)
+    out = pipeline.process(f)
+    assert out.status == "retry" and f.exists()
+    monkeypatch.undo()
+    with pipeline.db.session() as ses:
+        assert repository.stats(ses)["documents"] == 0  # nothing half-stored
+    assert [p for p in s.paths.archive.rglob("*.pdf")] == []  # no orphan copy
+    out = pipeline.process(f)
+    assert out.status == "stored" and not f.exists()

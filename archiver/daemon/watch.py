@@ -40,6 +40,8 @@ def describe(o: Outcome) -> str:
     """The one log line per document."""
     if o.status == "failed":
         return f"FAILED {o.path.name}: {o.message} ({o.seconds:.1f}s)"
+    if o.status == "retry":
+        return f"RETRY LATER {o.path.name}: {o.message}"
     dup = f" duplicate_of={o.duplicate_of}" if o.duplicate_of else ""
     return (f"{o.status} id={o.document_id} {o.path.name} pages={o.pages} {o.seconds:.1f}s "
             f"category={o.category or '-'}{dup}")

@@ -12,11 +12,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from ..errors import ConfigError, DatabaseOutOfDate
+from ..errors import ConfigError, DatabaseOutOfDate, StorageBusy
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # top-level folder beside archiver/
 FIX = "run `python manage.py migrate`"
@@ -53,6 +53,11 @@ class Database:
         try:
             yield s
             s.commit()
+        except OperationalError as exc:
+            s.rollback()
+            if "locked" in str(exc.orig) or "busy" in str(exc.orig):  # another writer held on too long
+                raise StorageBusy(f"database busy ({exc.orig}); will try again") from None
+            raise
         except BaseException:
             s.rollback()
             raise
