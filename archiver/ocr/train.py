@@ -134,6 +134,11 @@ def train(args) -> None:
     if (out / "charset.txt").exists():
         charset = Charset.load(out / "charset.txt")
         cfg = ModelConfig.load(out / "config.json")
+    elif args.init:
+        charset = Charset.load(Path(args.init) / "charset.txt")
+        cfg = ModelConfig.load(Path(args.init) / "config.json")
+        charset.save(out / "charset.txt")
+        cfg.save(out / "config.json")
     else:
         charset = Charset.default()
         cfg = ModelConfig(num_classes=charset.num_classes, charset_digest=charset.digest)
@@ -144,6 +149,15 @@ def train(args) -> None:
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     state = {"step": 0, "seen": 0, "elapsed": 0.0, "best": float("inf"), "metrics": None}
+    if args.init and not (out / "last.pt").exists():
+        # A new run starting from committed weights: how training carries over between sessions,
+        # whose run folders do not survive. The optimizer and schedule start fresh.
+        init = Path(args.init)
+        if ModelConfig.load(init / "config.json") != cfg or Charset.load(init / "charset.txt") != charset:
+            sys.exit(f"--init {init}: its config.json/charset.txt differ from this run's")
+        state_dict = torch.load(init / "crnn.pt", map_location=device, weights_only=True)
+        model.load_state_dict({k: v.float() for k, v in state_dict.items()})
+        print(f"initialised from {init}")
     if (out / "last.pt").exists():
         ckpt = torch.load(out / "last.pt", map_location=device, weights_only=True)
         model.load_state_dict(ckpt["model"])
@@ -221,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CPU")
     p.add_argument("--cpu", action="store_true", help="ignore CUDA")
+    p.add_argument("--init", metavar="DIR", help="start a new run from exported weights (e.g. archiver/ocr/weights)")
     p.add_argument("--export", metavar="DIR", help="export the run's best weights (fp16) to DIR and exit")
     p.add_argument("--which", default="best", choices=["best", "last"])
     args = p.parse_args(argv)
