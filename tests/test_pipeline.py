@@ -230,3 +230,22 @@ def test_disk_full_or_locked_database_leaves_the_file_for_a_retry(archive_config
     assert [p for p in s.paths.archive.rglob("*.pdf")] == []  # no orphan copy
     out = pipeline.process(f)
     assert out.status == "stored" and not f.exists()
+
+
+def test_near_duplicate_action_mark_or_skip(archive_config):
+    s = settings_for(archive_config)
+    pipeline = make_pipeline(s)
+    first = pipeline.process(text_pdf(s.paths.inbox / "a.pdf", [NOTICE]))
+    time.sleep(1.1)  # reportlab stamps the second: other bytes, same pages and text
+    again = pipeline.process(text_pdf(s.paths.inbox / "b.pdf", [NOTICE]))
+    assert (first.status, again.status) == ("stored", "duplicate") and again.duplicate_of == first.document_id
+    archive_config.write_text(archive_config.read_text(encoding="utf-8") + "dedup: {action: skip}\n", encoding="utf-8")
+    s = settings_for(archive_config)
+    pipeline = make_pipeline(s)
+    time.sleep(1.1)
+    skipped = pipeline.process(text_pdf(s.paths.inbox / "c.pdf", [NOTICE]))
+    assert skipped.status == "skipped" and skipped.duplicate_of == first.document_id
+    assert (s.paths.failed / "c.pdf").exists()
+    assert "near-duplicate of document" in (s.paths.failed / "c.pdf.reason.txt").read_text(encoding="utf-8")
+    with pipeline.db.session() as ses:
+        assert repository.stats(ses)["documents"] == 2

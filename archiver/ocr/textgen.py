@@ -120,7 +120,6 @@ class TextSource:
         return f"{name.strip('.')}@{self.rng.choice(['gov.cn', 'sh.gov.cn', '163.com', 'qq.com', 'mail.cn'])}"
 
     def gongwen(self) -> str:
-        r = self.rng, self.rng.random()
         choice = self.rng.randrange(16)
         if choice == 0:
             return self.doc_number()
