@@ -34,12 +34,14 @@ def make_pipeline(settings, keep_source=False):
 
 
 def rebuild_site(settings, db) -> None:
-    from .site.build import build_site
+    from .site.build import SiteOptions, build_site
     from .storage import repository
 
     with db.session() as s:
         docs = [repository.get_document(s, d.id) for d in repository.list_documents(s)]
-    report = build_site(docs, settings.paths.site, templates_dir=settings.site.templates, archive_dir=settings.paths.archive)
+    # Incremental: unchanged document pages are not rendered again, unchanged files not rewritten.
+    report = build_site(docs, settings.paths.site, templates_dir=settings.site.templates, archive_dir=settings.paths.archive,
+                        options=SiteOptions(low_confidence=settings.ocr.low_confidence))
     logging.getLogger("archiver").info("site: %d pages written, %d unchanged (%s)", report.written, report.unchanged,
                                        settings.paths.site / "index.html")
 
@@ -202,6 +204,22 @@ def cmd_build_site(args, settings) -> int:
     return 0
 
 
+def cmd_serve(args, settings) -> int:
+    from .site.serve import make_server, site_url
+
+    if not args.no_build:
+        rebuild_site(settings, open_db(settings))
+    server = make_server(settings.paths.site, settings.paths.archive, port=args.port)
+    print(f"serving {settings.paths.site} at {site_url(server)} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_train_ocr(args, settings) -> int:
     from .ocr import train
 
@@ -255,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_migrate)
     c = sub.add_parser("build-site", help="render the static HTML index")
     c.set_defaults(func=cmd_build_site)
+    c = sub.add_parser("serve", help="serve the HTML index on 127.0.0.1 (builds it first)")
+    c.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port)")
+    c.add_argument("--no-build", action="store_true", help="serve site/ as it is")
+    c.set_defaults(func=cmd_serve)
     c = sub.add_parser("train-ocr", help="train the recogniser (see python -m archiver.ocr.train --help)")
     c.add_argument("train_args", nargs=argparse.REMAINDER)
     c.set_defaults(func=cmd_train_ocr)

@@ -10,7 +10,7 @@ import pytest
 
 from archiver.errors import ConfigError
 from archiver.site.build import BuildReport, SiteOptions, build_site
-from archiver.site.paths import category_path, category_slug
+from archiver.site.paths import category_path, category_slug, doc_type_path, issuer_path
 from archiver.storage.views import DocumentView, LineView, PageView, RuleHitView
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -188,8 +188,9 @@ def test_index_counts_and_links(site):
     text = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in text and '<meta charset="utf-8">' in text
     assert (out / "static/style.css").read_bytes() == (TEMPLATES / "static/style.css").read_bytes()
-    # index + 3 categories + 3 years + 4 documents + style.css
-    assert report == BuildReport(written=12, unchanged=0, removed=0)
+    # index, 4 browse indexes, 3 categories, 3 types, 3 years, 2 issuers, 4 documents,
+    # search.html + search-index.js, 3 static files
+    assert report == BuildReport(written=25, unchanged=0, removed=0)
 
 
 def test_recent_list_is_capped(tmp_path):
@@ -210,7 +211,7 @@ def test_category_and_year_pages_list_the_right_documents(site):
     assert Page(out / "year/2024.html").row_hrefs("documents") == ["../doc/3.html", "../doc/1.html"]
     assert Page(out / "year/2023.html").row_hrefs("documents") == ["../doc/2.html"]
     assert Page(out / "year/unknown.html").row_hrefs("documents") == ["../doc/4.html"]
-    assert sorted(p.name for p in (out / "year").iterdir()) == ["2023.html", "2024.html", "unknown.html"]
+    assert sorted(p.name for p in (out / "year").iterdir()) == ["2023.html", "2024.html", "index.html", "unknown.html"]
 
 
 def test_category_slugs_are_safe_stable_and_distinct():
@@ -287,7 +288,8 @@ def test_second_build_without_changes_writes_nothing(site):
     out, archive, docs, first = site
     inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
     again = build_site(docs, out, templates_dir=TEMPLATES, archive_dir=archive)
-    assert again == BuildReport(written=0, unchanged=first.written, removed=0)
+    # The four document pages are not even rendered: the build state says their inputs are the same.
+    assert again == BuildReport(written=0, unchanged=first.written, removed=0, reused=4)
     assert {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()} == inodes
 
 
@@ -300,8 +302,9 @@ def test_changing_one_document_rewrites_only_related_pages(site):
     assert (out / "doc/2.html").stat().st_ino != inodes["2.html"]
     for name in ("1.html", "3.html", "4.html"):
         assert (out / "doc" / name).stat().st_ino == inodes[name], name
-    # doc/2, index (recent list), its category page and its year page
-    assert report == BuildReport(written=4, unchanged=8, removed=0)
+    # doc/2, index (recent list), its category, type, year and issuer pages, the search index
+    assert report == BuildReport(written=7, unchanged=18, removed=0, reused=3)
+    assert "关于任免干部的决定（修订）" in (out / "search-index.js").read_text(encoding="utf-8")
 
 
 def test_removed_document_and_category_pages_are_pruned(site):
@@ -310,7 +313,8 @@ def test_removed_document_and_category_pages_are_pruned(site):
     assert not (out / "doc/2.html").exists() and not (out / "doc/4.html").exists()
     assert not (out / category_path("人事")).exists() and not (out / "year/2023.html").exists()
     assert (out / "doc/1.html").exists()
-    assert report.removed == 6  # 2 docs, 2 categories, 2 years
+    assert not (out / doc_type_path("决定")).exists() and not (out / "type/unknown.html").exists()
+    assert report.removed == 8  # 2 docs, 2 categories, 2 types, 2 years (both issuers remain)
     assert not [p for p in out.rglob("*.tmp")]
 
 
@@ -323,7 +327,9 @@ def test_empty_archive_builds_an_index(tmp_path):
     report = build_site([], tmp_path / "s", templates_dir=TEMPLATES, archive_dir=tmp_path)
     index = Page(tmp_path / "s/index.html")
     assert index.by_id["stat-documents"] == "0" and index.by_id["stat-pages"] == "0"
-    assert report == BuildReport(written=2, unchanged=0, removed=0)  # index.html + style.css
+    # index, 4 browse indexes, search.html, search-index.js, 3 static files
+    assert report == BuildReport(written=10, unchanged=0, removed=0)
+    assert Page(tmp_path / "s/category/index.html").by_id["group-total"] == "0"
 
 
 def test_duplicate_of_a_document_not_in_the_site_is_not_linked(tmp_path):
@@ -333,3 +339,55 @@ def test_duplicate_of_a_document_not_in_the_site_is_not_linked(tmp_path):
     page = Page(tmp_path / "s/doc/5.html")
     assert "#99" in page.by_id["duplicate-notice"]
     assert "99.html" not in page.links
+
+
+@dataclasses.dataclass(frozen=True)
+class RicherView(DocumentView):
+    """A view as storage will offer it once more 公文 fields are stored: the page must show them all."""
+
+    archive_code: str | None = None
+    signer: str | None = None
+    cc: tuple[str, ...] = ()
+    print_date: str | None = None
+    shelf_mark: str | None = None  # a field the site has no label for
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def test_metadata_table_shows_every_field_the_view_offers(tmp_path):
+    base = dataclasses.asdict(make_doc(7, urgency=None, doc_number=None))
+    base.update(pages=make_doc(7).pages)
+    doc = RicherView(**base, archive_code="A001-WS·2024-Y-BGS-0007", signer="张三", cc=("市委办公室", "市人大办公室"),
+                     shelf_mark='<b>"架"</b>', fields=(("附注 Note", "（此件公开发布）"),))
+    archive = make_archive(tmp_path, [doc])
+    build_site([doc], tmp_path / "s", templates_dir=TEMPLATES, archive_dir=archive)
+    rows = Page(tmp_path / "s/doc/7.html").table("meta")
+    labels = [r[0] for r in rows]
+    meta = dict(r[:2] for r in rows)
+    assert meta["档号 Archival code"] == "A001-WS·2024-Y-BGS-0007"
+    assert meta["签发人 Signed by"] == "张三"
+    assert meta["抄送机关 Copied to"] == "市委办公室、市人大办公室"
+    assert meta["shelf_mark"] == '<b>"架"</b>'  # unknown names show as they are, escaped
+    assert meta["附注 Note"] == "（此件公开发布）"
+    assert meta["发文字号 Number"] == "—"  # expected on every 公文: shown even when not found
+    assert "紧急程度 Urgency" not in meta and "印发日期 Printed on" not in meta  # empty: left out
+    assert labels.index("档号 Archival code") < labels.index("发文字号 Number") < labels.index("shelf_mark")
+
+
+def test_template_change_renders_document_pages_again(tmp_path):
+    templates = tmp_path / "templates"
+    import shutil
+
+    shutil.copytree(TEMPLATES, templates)
+    docs = sample_docs()
+    archive = make_archive(tmp_path, docs)
+    build_site(docs, tmp_path / "s", templates_dir=templates, archive_dir=archive)
+    assert build_site(docs, tmp_path / "s", templates_dir=templates, archive_dir=archive).reused == 4
+    doc_html = templates / "doc.html"
+    doc_html.write_text(doc_html.read_text(encoding="utf-8").replace("分类依据", "分类依据（新）"), encoding="utf-8")
+    report = build_site(docs, tmp_path / "s", templates_dir=templates, archive_dir=archive)
+    assert report.reused == 0 and report.written == 4
+    assert "分类依据（新）" in (tmp_path / "s/doc/2.html").read_text(encoding="utf-8")
+    # A lost page is rendered again even though the state file remembers it.
+    (tmp_path / "s/doc/3.html").unlink()
+    report = build_site(docs, tmp_path / "s", templates_dir=templates, archive_dir=archive)
+    assert report.reused == 3 and (tmp_path / "s/doc/3.html").is_file()

@@ -50,6 +50,13 @@ class SiteWriter:
         else:
             self.unchanged += 1
 
+    def keep(self, rel_path: str) -> None:
+        """Count a file this build knows to be current without rendering it again."""
+        if rel_path in self.paths:
+            raise ValueError(f"two pages would be written to {rel_path}")
+        self.paths.add(rel_path)
+        self.unchanged += 1
+
     def prune(self, folders: tuple[str, ...]) -> int:
         """Delete .html files in the given sub-folders that this build did not produce."""
         removed = 0
