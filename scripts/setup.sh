@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(poppler-utils fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-arphic-gbsn00lp
-              fonts-arphic-gkai00mp fonts-wqy-zenhei fonts-wqy-microhei fonts-lxgw-wenkai fonts-cwtex-fs)
+              fonts-arphic-gkai00mp fonts-wqy-zenhei fonts-wqy-microhei fonts-lxgw-wenkai fonts-cwtex-fs
+              chromium)  # chromium: the site's browser tests drive it through Playwright (no browser download)
 [ "${WITH_BENCH:-0}" = 1 ] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-chi-sim)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
