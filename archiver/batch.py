@@ -82,7 +82,7 @@ def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool =
     for p in files:  # exact duplicates are found before any heavy work
         start = time.monotonic()
         try:
-            src = intake.take_in(p)
+            src = intake.take_in(p, max_bytes=int(settings.intake.max_file_mb * 2**20))
         except ArchiverError as exc:
             outcomes.append(pipeline.fail(p, exc.message, start))
             bar.update(1)

@@ -38,7 +38,7 @@ def rebuild_site(settings, db) -> None:
     from .storage import repository
 
     with db.session() as s:
-        docs = [repository.get_document(s, d.id) for d in repository.list_documents(s)]
+        docs = repository.get_documents(s)
     # Incremental: unchanged document pages are not rendered again, unchanged files not rewritten.
     report = build_site(docs, settings.paths.site, templates_dir=settings.site.templates, archive_dir=settings.paths.archive,
                         options=SiteOptions(low_confidence=settings.ocr.low_confidence))
@@ -198,6 +198,24 @@ def cmd_migrate(args, settings) -> int:
     return 0
 
 
+def cmd_check(args, settings) -> int:
+    from .check import check, document_count, repair
+
+    db = open_db(settings)
+    problems = check(settings, db)
+    for p in problems:
+        print(p)
+    if args.repair and problems:
+        for line in repair(settings, db, problems):
+            print(f"repaired: {line}")
+        problems = check(settings, db)
+        for p in problems:
+            print(f"still: {p}")
+    print(f"{document_count(db)} documents checked: " + (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                                           if problems else "archive, database and search index agree"))
+    return 1 if problems else 0
+
+
 def cmd_build_site(args, settings) -> int:
     rebuild_site(settings, open_db(settings))
     print(settings.paths.site / "index.html")
@@ -271,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--revision", default="head")
     c.add_argument("--downgrade", metavar="REV", help="downgrade to REV (e.g. base)")
     c.set_defaults(func=cmd_migrate)
+    c = sub.add_parser("check", help="verify archive files, database rows and the search index agree")
+    c.add_argument("--repair", action="store_true", help="fix what can be fixed (index rows, temp files, orphans)")
+    c.set_defaults(func=cmd_check)
     c = sub.add_parser("build-site", help="render the static HTML index")
     c.set_defaults(func=cmd_build_site)
     c = sub.add_parser("serve", help="serve the HTML index on 127.0.0.1 (builds it first)")

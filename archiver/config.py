@@ -34,6 +34,8 @@ class Intake:
     dpi: int = 200
     use_text_layer: bool = True  # a PDF page with a text layer is read from it, not OCR'd
     max_pages: int = 2000
+    max_page_pixels: int = 80_000_000  # width × height of one rendered page; a 30,000² image is refused unread
+    max_file_mb: float = 500.0  # larger files are refused before any reading
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Watch:
     rescan_seconds: float = 30.0  # periodic full scan catches missed events
     polling: bool = False  # poll instead of inotify (network shares)
     poll_interval: float = 2.0
+    empty_seconds: float = 60.0  # a zero-byte file still empty after this long is failed, not waited on
+    max_interrupted: int = 3  # a file whose processing was cut short (crash) this often goes to failed/
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,9 @@ class Settings:
 
 _CHOICES = {"dedup.action": ("mark", "skip")}
 _RANGES = {
-    "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000), "ocr.threads": (1, 256),
+    "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
+    "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
+    "watch.empty_seconds": (0.0, 86400.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
     "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),

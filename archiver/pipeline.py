@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
+from sqlalchemy.exc import IntegrityError
 
 from . import archive_files, dedup
 from .classify import gongwen
@@ -20,8 +21,9 @@ from .classify.rules import Rule, classify, load_rules
 from .config import Settings
 from .document import Classification, Document, Line, Page, SourceFile
 from .errors import ArchiverError, StorageBusy
+from .faults import crash_point
 from .ingest import intake, rasterize
-from .storage import repository
+from .storage import jobs, repository
 from .storage.db import Database
 
 log = logging.getLogger("archiver")
@@ -72,7 +74,8 @@ def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], rea
     """Everything about a document that does not need the database. Page images go to scratch."""
     pages: list[Page] = []
     images: list[Path] = []
-    for rp in rasterize.pages(source, settings.intake.dpi, settings.intake.use_text_layer, settings.intake.max_pages):
+    for rp in rasterize.pages(source, settings.intake.dpi, settings.intake.use_text_layer, settings.intake.max_pages,
+                              settings.intake.max_page_pixels):
         if rp.text_lines is not None:
             lines, kind = rp.text_lines, "text-layer"
         else:
@@ -115,22 +118,43 @@ class Pipeline:
     def process(self, path: Path) -> Outcome:
         """Take one file all the way: stored, recognised as a duplicate, or moved to failed/."""
         start = time.monotonic()
+        source = None
         try:
-            source = intake.take_in(path)
+            source = intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20))
             existing = self.exact_duplicate(source)
             if existing is not None:
                 return self.drop_exact_duplicate(source, existing, start)
+            self.begin_job(source)
             with tempfile.TemporaryDirectory(dir=self.settings.paths.work) as tmp:
                 doc = analyse(source, self.settings, self.rules, self.reader, Path(tmp))
+                crash_point("analysed")
                 return self.store(doc, start)
         except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
             log.warning("%s", exc.message)
+            if source is not None:
+                self.note_retry(source, exc.message)
             return Outcome(path, "retry", seconds=time.monotonic() - start, message=exc.message)
         except ArchiverError as exc:  # including "no trained recogniser"
             return self.fail(path, exc.message, start)
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
             log.exception("unexpected error on %s", path)
             return self.fail(path, f"{path.name}: internal error: {type(exc).__name__}: {exc}", start)
+
+    def begin_job(self, source: SourceFile) -> None:
+        """Record (committed) that this file is being processed; refuse one that keeps killing the process."""
+        with self.db.session() as s:
+            cut_short = jobs.begin(s, source.sha256, source.name, str(source.path))
+        limit = self.settings.watch.max_interrupted
+        if cut_short >= limit:
+            raise ArchiverError(f"{source.name}: processing was cut short {cut_short} times (the process died while "
+                                f"reading it, e.g. out of memory); not tried again (watch.max_interrupted is {limit})")
+
+    def note_retry(self, source: SourceFile, message: str) -> None:
+        try:
+            with self.db.session() as s:
+                jobs.finish(s, source.sha256, "retry", message=message)
+        except ArchiverError:  # still busy: the job stays running and the next attempt picks it up
+            pass
 
     def drop_exact_duplicate(self, source: SourceFile, existing: int, start: float) -> Outcome:
         with self.db.session() as s:
@@ -142,11 +166,22 @@ class Pipeline:
 
     def store(self, doc: Document, start: float) -> Outcome:
         """Dedup against the archive, then copy and insert in one transaction; the inbox file goes last."""
-        cfg = self.settings
         src = doc.source
         existing = self.exact_duplicate(src)  # stored meanwhile, e.g. the same file dropped twice
         if existing is not None:
             return self.drop_exact_duplicate(src, existing, start)
+        try:
+            return self._store(doc, start)
+        except IntegrityError:
+            # Another process stored the same bytes between our check and our commit (sha256 is unique).
+            existing = self.exact_duplicate(src)
+            if existing is None:
+                raise
+            return self.drop_exact_duplicate(src, existing, start)
+
+    def _store(self, doc: Document, start: float) -> Outcome:
+        cfg = self.settings
+        src = doc.source
         with self.db.session() as s:
             match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, repository.page_hashes(s),
                                               lambda i: repository.document_text(s, i),
@@ -157,6 +192,7 @@ class Pipeline:
                           f"not stored because dedup.action is skip")
                 dest = src.path if self.keep_source else archive_files.move_to_failed(src.path, cfg.paths.failed, reason)
                 repository.record_event(s, "skipped", reason, match.document_id)
+                jobs.finish(s, src.sha256, "duplicate", match.document_id, reason)
                 return Outcome(src.path, "skipped", None, len(doc.pages), time.monotonic() - start,
                                doc.classification.category, match.document_id, f"kept in {dest}")
             doc = replace(doc, duplicate=match)
@@ -165,11 +201,14 @@ class Pipeline:
                 doc_id = repository.add_document(s, doc, archive_path="", thumbnails=[None] * len(doc.pages))
                 rel, thumbs = self.copy_files(doc, doc_id, created)
                 repository.set_files(s, doc_id, rel, thumbs)
+                jobs.finish(s, src.sha256, "duplicate" if match else "stored", doc_id)
                 s.flush()
+                crash_point("archive-written")
             except BaseException:
                 for p in created:  # the transaction rolls back: leave no orphan file behind
                     p.unlink(missing_ok=True)
                 raise
+        crash_point("committed")
         if not self.keep_source:  # committed: only now may the file leave the inbox
             src.path.unlink(missing_ok=True)
         status = "duplicate" if match else "stored"
@@ -208,12 +247,25 @@ class Pipeline:
         elif path.exists():
             dest = path
         try:
-            sha = intake.sha256_of(dest) if dest else ""
+            sha = self._digest_if_readable(dest)
             with self.db.session() as s:
                 repository.record_failure(s, path.name, sha, reason, str(dest) if dest else "")
+                if sha:
+                    jobs.finish(s, sha, "failed", message=reason)
         except Exception:  # the file is safe in failed/ with its reason even if the DB is not
             log.exception("could not record the failure of %s", path)
         return Outcome(path, "failed", seconds=time.monotonic() - start, message=reason)
+
+    @staticmethod
+    def _digest_if_readable(path: Path | None) -> str:
+        # A refused symlink is not followed (its target is none of the archive's business), and an
+        # unreadable file is recorded without a digest rather than not at all.
+        if path is None or path.is_symlink():
+            return ""
+        try:
+            return intake.sha256_of(path)
+        except OSError:
+            return ""
 
     def reclassify(self, rules: tuple[Rule, ...] | None = None) -> int:
         """Re-apply the rules to every stored document (no OCR). Returns how many changed."""

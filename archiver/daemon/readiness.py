@@ -26,18 +26,30 @@ def candidates(inbox: Path) -> Iterator[Path]:
                 yield p
 
 
-class Readiness:
-    """Tracks (size, mtime) per path; `ready()` gives paths unchanged for `stable_seconds`."""
+def escapes(path: Path, inbox: Path) -> bool:
+    """A symlink whose target lies outside the inbox: reading it would archive a file nobody dropped."""
+    if not path.is_symlink():
+        return False
+    target = Path(os.path.realpath(path))
+    root = Path(os.path.realpath(inbox))
+    return target != root and root not in target.parents
 
-    def __init__(self, stable_seconds: float, clock: Callable[[], float] = time.monotonic):
+
+class Readiness:
+    """Tracks (size, mtime) per path; `ready()` gives paths unchanged for `stable_seconds` (a zero-byte
+    file only after `empty_seconds`: an empty file is usually one whose copy has not started yet)."""
+
+    def __init__(self, stable_seconds: float, clock: Callable[[], float] = time.monotonic,
+                 empty_seconds: float | None = None):
         self.stable_seconds = stable_seconds
+        self.empty_seconds = empty_seconds  # None: an empty file is never ready
         self.clock = clock
         self._seen: dict[Path, tuple[tuple[int, float], float]] = {}
 
     def observe(self, path: Path) -> None:
         """Record the file's current signature; a change restarts its quiet period."""
         try:
-            st = path.stat()
+            st = path.lstat()  # a symlink is judged (and refused) as itself, even when it dangles
         except OSError:
             self._seen.pop(path, None)
             return
@@ -53,7 +65,10 @@ class Readiness:
         for path in list(self._seen):
             self.observe(path)
             entry = self._seen.get(path)
-            if entry and now - entry[1] >= self.stable_seconds and entry[0][0] > 0:
+            if not entry:
+                continue
+            wait = self.stable_seconds if entry[0][0] > 0 else self.empty_seconds
+            if wait is not None and now - entry[1] >= wait:
                 out.append(path)
         return sorted(out)
 

@@ -4,6 +4,7 @@ current document and stop."""
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import signal
 import threading
@@ -18,7 +19,8 @@ from watchdog.observers.polling import PollingObserver
 from archiver.config import Settings
 from archiver.pipeline import Outcome, Pipeline
 
-from .readiness import Readiness, candidates, ignored
+from .readiness import Readiness, candidates, escapes, ignored
+from .recovery import recover
 
 log = logging.getLogger("archiver")
 
@@ -53,7 +55,7 @@ class Watcher:
         self.settings = settings
         self.pipeline = pipeline
         self.after = after  # called after a batch of documents, e.g. to rebuild the site
-        self.ready = Readiness(settings.watch.stable_seconds, clock)
+        self.ready = Readiness(settings.watch.stable_seconds, clock, settings.watch.empty_seconds)
         self.events: "queue.Queue[Path]" = queue.Queue()
         self.stop = threading.Event()
         self.clock = clock
@@ -69,7 +71,7 @@ class Watcher:
             except queue.Empty:
                 return
             inbox = self.settings.paths.inbox
-            if p.is_file() and not ignored(p) and inbox in p.parents:
+            if (p.is_file() or p.is_symlink()) and not ignored(p) and inbox in p.parents:
                 self.ready.observe(p)
 
     def step(self) -> list[Outcome]:
@@ -80,9 +82,14 @@ class Watcher:
             if self.stop.is_set():
                 break
             self.ready.forget(path)
-            if not path.exists():
+            if not (path.exists() or path.is_symlink()):
                 continue
-            outcome = self.pipeline.process(path)
+            if escapes(path, self.settings.paths.inbox) or (path.is_symlink() and not path.exists()):
+                where = "outside the inbox" if path.exists() else "which does not exist"
+                outcome = self.pipeline.fail(path, f"{path.name}: a symlink to {os.path.realpath(path)}, {where}: "
+                                                   "refused, its target was not read", time.monotonic())
+            else:
+                outcome = self.pipeline.process(path)
             log.info(describe(outcome))
             done.append(outcome)
         if done and self.after:
@@ -102,6 +109,7 @@ class Watcher:
         log.info("watching %s (%s), archive %s", inbox, "polling" if self.settings.watch.polling else "events",
                  self.settings.paths.archive)
         started = last_scan = self.clock()
+        recover(self.settings, self.pipeline.db)  # before any new work: clear what a crash left half-done
         self.rescan()  # files already there at start
         try:
             while not self.stop.is_set():

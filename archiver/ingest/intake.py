@@ -37,11 +37,15 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def take_in(path: Path) -> SourceFile:
-    """SourceFile for a file on disk; UnsupportedFile when it is no PDF or image we read."""
+def take_in(path: Path, max_bytes: int | None = None) -> SourceFile:
+    """SourceFile for a file on disk; UnsupportedFile when it is no PDF or image we read; CorruptFile when it
+    is empty, unreadable or over max_bytes (checked before a byte of it is read)."""
     path = Path(path)
     try:
         size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise CorruptFile(f"{path.name}: {size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
+                              "(intake.max_file_mb)")
         with open(path, "rb") as f:
             head = f.read(1024)
     except OSError as exc:

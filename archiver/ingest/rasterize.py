@@ -28,6 +28,16 @@ class RasterPage:
     text_lines: tuple[Line, ...] | None  # from the PDF text layer, in image pixels; None: needs OCR
 
 
+def _pdf_error(path: Path, detail: str) -> CorruptFile:
+    """poppler's complaint, as one line a user can act on."""
+    last = detail.strip().splitlines()[-1] if detail.strip() else "no pages"
+    if "password" in detail.lower() or "encrypt" in detail.lower():
+        return CorruptFile(f"{path.name}: encrypted PDF: it needs a password to open ({last})")
+    if "xref" in detail or "trailer" in detail:
+        return CorruptFile(f"{path.name}: damaged or truncated PDF ({last})")
+    return CorruptFile(f"{path.name}: unreadable PDF ({last})")
+
+
 def pdf_page_count(path: Path) -> int:
     from pdf2image import pdfinfo_from_path
     from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
@@ -35,7 +45,28 @@ def pdf_page_count(path: Path) -> int:
     try:
         return int(pdfinfo_from_path(str(path))["Pages"])
     except (PDFPageCountError, PDFSyntaxError, KeyError, ValueError) as exc:
-        raise CorruptFile(f"{path.name}: unreadable PDF ({str(exc).strip().splitlines()[-1] if str(exc).strip() else 'no pages'})") from None
+        raise _pdf_error(path, str(exc)) from None
+
+
+_SIZE = re.compile(r"^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts", re.M)
+
+
+def pdf_page_sizes(path: Path, count: int) -> dict[int, tuple[float, float]]:
+    """Page number -> (width, height) in points, read by pdfinfo without rendering anything."""
+    try:
+        res = subprocess.run(["pdfinfo", "-f", "1", "-l", str(count), str(path)], capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        raise CorruptFile(f"{path.name}: pdfinfo took over 120 s to list the pages") from None
+    if res.returncode != 0:
+        raise _pdf_error(path, res.stderr.decode("utf-8", "replace"))
+    return {int(m[1]): (float(m[2]), float(m[3])) for m in _SIZE.finditer(res.stdout.decode("utf-8", "replace"))}
+
+
+def check_pixels(name: str, what: str, width: float, height: float, max_pixels: int) -> None:
+    """Refuse a page before it is decoded when it would be larger than intake.max_page_pixels."""
+    if width * height > max_pixels:
+        raise CorruptFile(f"{name}: {what} is {width:.0f} × {height:.0f} = {width * height / 1e6:.0f} megapixels, "
+                          f"over the limit of {max_pixels / 1e6:g} (intake.max_page_pixels)")
 
 
 _LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', re.S)
@@ -89,10 +120,14 @@ def _render(path: Path, page: int, dpi: int) -> np.ndarray:
     return np.asarray(images[0].convert("RGB"))
 
 
-def pdf_pages(path: Path, dpi: int, use_text_layer: bool, max_pages: int) -> Iterator[RasterPage]:
+def pdf_pages(path: Path, dpi: int, use_text_layer: bool, max_pages: int,
+              max_pixels: int | None = None) -> Iterator[RasterPage]:
     count = pdf_page_count(path)
     if count > max_pages:
         raise CorruptFile(f"{path.name}: {count} pages is over the limit of {max_pages} (intake.max_pages)")
+    if max_pixels is not None:  # every page is checked before the first is rendered: a bomb costs nothing
+        for number, (w, h) in sorted(pdf_page_sizes(path, count).items()):
+            check_pixels(path.name, f"page {number} at {dpi} dpi", w * dpi / 72, h * dpi / 72, max_pixels)
     for number in range(1, count + 1):
         if use_text_layer:
             lines = text_layer(path, number, TEXT_LAYER_DPI / 72.0)
@@ -102,20 +137,28 @@ def pdf_pages(path: Path, dpi: int, use_text_layer: bool, max_pages: int) -> Ite
         yield RasterPage(number, _render(path, number, dpi), None)
 
 
-def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
-    """Frames of an image file (a multi-page TIFF gives several)."""
+def image_pages(path: Path, max_pages: int, max_pixels: int | None = None) -> Iterator[RasterPage]:
+    """Frames of an image file (a multi-page TIFF gives several); each frame's size is checked before decoding."""
     try:
         with Image.open(path) as im:
             for number, frame in enumerate(ImageSequence.Iterator(im), start=1):
                 if number > max_pages:
                     raise CorruptFile(f"{path.name}: more than {max_pages} pages (intake.max_pages)")
+                if max_pixels is not None:
+                    check_pixels(path.name, f"image frame {number}", frame.width, frame.height, max_pixels)
                 yield RasterPage(number, np.asarray(frame.convert("RGB")), None)
+    except Image.DecompressionBombError as exc:  # Pillow's own guard fires in open(), before ours can
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(m[1]) / 1e6:.0f} megapixels" if m else "too many pixels"
+        limit = f"{max_pixels / 1e6:g}" if max_pixels else f"{Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} (Pillow's)"
+        raise CorruptFile(f"{path.name}: image of {size}, over the limit of {limit} (intake.max_page_pixels)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise CorruptFile(f"{path.name}: cannot decode image ({exc})") from None
 
 
-def pages(source: SourceFile, dpi: int, use_text_layer: bool = True, max_pages: int = 2000) -> Iterator[RasterPage]:
-    """Every page of the source, in order."""
+def pages(source: SourceFile, dpi: int, use_text_layer: bool = True, max_pages: int = 2000,
+          max_pixels: int | None = None) -> Iterator[RasterPage]:
+    """Every page of the source, in order; limits (pages, pixels per page) are checked before decoding."""
     if source.kind == "pdf":
-        return pdf_pages(source.path, dpi, use_text_layer, max_pages)
-    return image_pages(source.path, max_pages)
+        return pdf_pages(source.path, dpi, use_text_layer, max_pages, max_pixels)
+    return image_pages(source.path, max_pages, max_pixels)

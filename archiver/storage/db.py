@@ -57,6 +57,8 @@ class Database:
             s.rollback()
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):  # another writer held on too long
                 raise StorageBusy(f"database busy ({exc.orig}); will try again") from None
+            if "disk is full" in str(exc.orig) or "disk I/O error" in str(exc.orig):  # the disk, not the data
+                raise StorageBusy(f"database cannot write ({exc.orig}); will try again") from None
             raise
         except BaseException:
             s.rollback()

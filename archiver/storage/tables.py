@@ -8,6 +8,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 FTS_TABLE = "documents_fts"  # FTS5 virtual table (rowid = documents.id), created in raw SQL by the migrations
 EVENT_KINDS = ("ingested", "duplicate", "skipped", "failed", "reclassified")
+JOB_STATES = ("running", "stored", "duplicate", "failed", "retry")
 
 # Named constraints, so that later batch migrations on SQLite can find and alter them.
 NAMING = {
@@ -142,3 +143,21 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(32), default=utc_now, index=True)
+
+
+class JobRow(Base):
+    """An inbox file the daemon began: `running` until its outcome is committed, so a crash leaves a trace."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (CheckConstraint("state IN ({})".format(", ".join(f"'{k}'" for k in JOB_STATES)), name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)  # where the file was when the job began
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    interrupted: Mapped[int] = mapped_column(default=0)  # attempts that never finished (the process died)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[str] = mapped_column(String(32), default=utc_now)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utc_now)
