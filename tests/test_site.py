@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -350,6 +351,7 @@ class RicherView(DocumentView):
     cc: tuple[str, ...] = ()
     print_date: str | None = None
     shelf_mark: str | None = None  # a field the site has no label for
+    origin: tuple[LineView, ...] = ()  # structured: where fields were read, not a table cell
     fields: tuple[tuple[str, str], ...] = ()
 
 
@@ -357,7 +359,7 @@ def test_metadata_table_shows_every_field_the_view_offers(tmp_path):
     base = dataclasses.asdict(make_doc(7, urgency=None, doc_number=None))
     base.update(pages=make_doc(7).pages)
     doc = RicherView(**base, archive_code="A001-WS·2024-Y-BGS-0007", signer="张三", cc=("市委办公室", "市人大办公室"),
-                     shelf_mark='<b>"架"</b>', fields=(("附注 Note", "（此件公开发布）"),))
+                     shelf_mark='<b>"架"</b>', origin=(line("张三"),), fields=(("附注 Note", "（此件公开发布）"),))
     archive = make_archive(tmp_path, [doc])
     build_site([doc], tmp_path / "s", templates_dir=TEMPLATES, archive_dir=archive)
     rows = Page(tmp_path / "s/doc/7.html").table("meta")
@@ -370,13 +372,12 @@ def test_metadata_table_shows_every_field_the_view_offers(tmp_path):
     assert meta["附注 Note"] == "（此件公开发布）"
     assert meta["发文字号 Number"] == "—"  # expected on every 公文: shown even when not found
     assert "紧急程度 Urgency" not in meta and "印发日期 Printed on" not in meta  # empty: left out
+    assert "origin" not in meta and not any("LineView" in r[1] for r in rows)
     assert labels.index("档号 Archival code") < labels.index("发文字号 Number") < labels.index("shelf_mark")
 
 
 def test_template_change_renders_document_pages_again(tmp_path):
     templates = tmp_path / "templates"
-    import shutil
-
     shutil.copytree(TEMPLATES, templates)
     docs = sample_docs()
     archive = make_archive(tmp_path, docs)

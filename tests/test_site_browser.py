@@ -140,6 +140,9 @@ def test_home_category_and_document_pages(archive, page, shots):
     assert page.locator("#page-2 .line", has_text="特此通知").count() == 1
     assert page.locator("#original-link").get_attribute("href").endswith(".pdf")
     page.screenshot(path=str(shots / "document.png"), full_page=True)
+    page.emulate_media(media="print")  # print: the document without navigation or search
+    assert page.locator(".site-header").is_hidden() and page.locator("#doc-title").is_visible()
+    assert page.locator("#page-2 .line", has_text="特此通知").is_visible()
 
 
 def test_two_character_search_opens_the_hit_with_its_line_marked(archive, page, shots):

@@ -58,7 +58,7 @@ LABELS: dict[str, str] = {
 # Shown in their own rows below (with links or formatting), or not metadata at all.
 _STRUCTURAL = {
     "id", "sha256", "original_name", "kind", "size", "page_count", "category", "tags", "archive_path",
-    "duplicate_of", "duplicates", "created_at", "pages", "hits", "year", "fields",
+    "duplicate_of", "duplicates", "created_at", "pages", "hits", "year", "fields", "spans",
 }
 # Fields whose value links to a listing page of the site.
 LINKED = {"issuer": "issuer", "doc_type": "doc_type"}
@@ -82,6 +82,8 @@ def _text(value: Any) -> str | None:
         return "、".join(parts) or None
     if isinstance(value, float):
         return f"{value:g}"
+    if not isinstance(value, (str, int)):
+        return None  # a structured value (e.g. where a field was read) is not a table cell
     text = str(value).strip()
     return text or None
 
