@@ -1,31 +1,79 @@
-"""analyse_page: the vision stages run in order on one page image, and the values it returns."""
+"""analyse_page: the vision stages run in order on one page image, and the values it returns.
+
+Order: red ink separated (colour scans) -> background flattened -> binarised -> which way up ->
+skew -> lines and table cells -> reading order -> crops. Boxes are found on the upright, deskewed
+page (`PageLayout.image`) and mapped back to the image as it came in (`LineCrop.page_box`).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from archiver.document import Box
-from archiver.vision.preprocess import binarise, estimate_skew, normalise_background, rotate, suppress_red
-from archiver.vision.segment import find_lines
+from archiver.vision.orient import CLEAR_RATIO, ConfidenceReader, choose_upright, pick_sample, direction_ratio, turn
+from archiver.vision.preprocess import binarise, despeckle, estimate_skew, normalise_background, rotate
+from archiver.vision.red import separate_red
+from archiver.vision.segment import find_lines, reading_order, text_height
 
 # Skew below this is left alone: rotating costs time and blurs strokes for no gain.
 MIN_CORRECTION = 0.05
+# Pages beyond this many pixels (a 600 dpi A3 scan is 70 M) are analysed at a reduced size, so that a
+# huge image costs seconds and bounded memory; boxes are scaled back to the image as given.
+MAX_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
 class LineCrop:
-    """One text line or table cell: its tight box in the page image and a margined grey crop of it."""
+    """One text line or table cell: its box on the analysed page, the same place on the input image,
+    and a margined grey crop of it, upright."""
 
     box: Box  # x0, y0, x1, y1 (x1, y1 exclusive) in PageLayout.image
     image: np.ndarray  # uint8 grey, ink dark on light paper
+    page_box: Box = (0, 0, 0, 0)  # the axis-aligned box around it on the input image
 
 
 @dataclass(frozen=True)
 class PageLayout:
-    angle: float  # degrees of skew corrected (counter-clockwise positive)
-    image: np.ndarray  # cleaned, deskewed grey page; boxes refer to it
+    angle: float  # degrees of skew corrected (counter-clockwise positive), after the quarter turns
+    image: np.ndarray  # cleaned, upright, deskewed grey page; LineCrop.box refers to it
     lines: tuple[LineCrop, ...]  # reading order
+    quarter_turns: int = 0  # the input was turned counter-clockwise by this many 90 degrees to stand upright
+    source_shape: tuple[int, int] = (0, 0)  # height, width of the input image
+    scale: float = 1.0  # analysed pixels per input pixel (below 1 only for huge inputs)
+    colour: bool = False  # red ink could be separated (a colour input)
+
+    def to_source_points(self, pts: np.ndarray) -> np.ndarray:
+        """Points (N x 2, x y) on `image` mapped to the input image."""
+        p = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+        h, w = self.image.shape[:2]
+        if self.angle:
+            m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), -self.angle, 1.0)
+            inv = cv2.invertAffineTransform(m)
+            p = p @ inv[:, :2].T + inv[:, 2]
+        p = unturn_points(p, self.quarter_turns, (h, w))
+        return p / self.scale
+
+    def to_source(self, box: Box) -> Box:
+        """The axis-aligned box on the input image around a box on `image`."""
+        x0, y0, x1, y1 = box
+        p = self.to_source_points(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+        H, W = self.source_shape
+        return (int(np.clip(np.floor(p[:, 0].min()), 0, W)), int(np.clip(np.floor(p[:, 1].min()), 0, H)),
+                int(np.clip(np.ceil(p[:, 0].max()), 0, W)), int(np.clip(np.ceil(p[:, 1].max()), 0, H)))
+
+
+def unturn_points(pts: np.ndarray, quarter_turns: int, turned_shape: tuple[int, int]) -> np.ndarray:
+    """Points on turn(image, k) (an image of turned_shape) mapped back onto image."""
+    p = np.asarray(pts, dtype=np.float64).reshape(-1, 2).copy()
+    h, w = turned_shape
+    for _ in range(quarter_turns % 4):
+        # One counter-clockwise quarter turn sends (x, y) on an image of width W to (y, W - x);
+        # undoing it on the turned image (height W, width H) gives (W - y, x).
+        p = np.stack([h - p[:, 1], p[:, 0]], axis=1)
+        h, w = w, h
+    return p
 
 
 def crop_line(gray: np.ndarray, box: Box) -> np.ndarray:
@@ -43,16 +91,68 @@ def crop_line(gray: np.ndarray, box: Box) -> np.ndarray:
     return out
 
 
-def analyse_page(rgb: np.ndarray) -> PageLayout:
-    """Clean, deskew and segment one page image (HxWx3 RGB uint8, or grey) into lines in reading order."""
-    gray = normalise_background(suppress_red(np.asarray(rgb)))
-    binary = binarise(gray)
-    angle = estimate_skew(binary)
+@dataclass(frozen=True)
+class _Upright:
+    k: int
+    angle: float
+    gray: np.ndarray
+    boxes: list[Box]
+
+
+def _straighten(gray: np.ndarray, binary: np.ndarray, k: int) -> _Upright:
+    """Turn by k quarter turns, deskew, find the lines."""
+    g, b = turn(gray, k), turn(binary, k)
+    angle = estimate_skew(b)
     if abs(angle) >= MIN_CORRECTION:
-        gray = rotate(gray, -angle)
-        binary = binarise(gray)
+        g = rotate(g, -angle)
+        b = despeckle(binarise(g))
     else:
         angle = 0.0
-    boxes = find_lines(binary)
-    lines = tuple(LineCrop(box=b, image=crop_line(gray, b)) for b in boxes)
-    return PageLayout(angle=float(angle), image=gray, lines=lines)
+    return _Upright(k, float(angle), g, find_lines(b))
+
+
+def _half_turn(u: _Upright) -> _Upright:
+    """The same analysis turned 180 degrees: no need to find the lines again."""
+    H, W = u.gray.shape
+    flipped = [(W - x1, H - y1, W - x0, H - y0) for x0, y0, x1, y1 in u.boxes]
+    b = binarise(u.gray[::-1, ::-1])
+    ch = text_height(b)
+    return _Upright((u.k + 2) % 4, u.angle, np.ascontiguousarray(u.gray[::-1, ::-1]), reading_order(flipped, ch))
+
+
+def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None) -> PageLayout:
+    """Clean, turn upright, deskew and segment one page image (HxWx3 RGB uint8, or grey) into lines
+    in reading order. With a reader (anything with .read(crops) -> readings with .confidence), pages
+    scanned upside down are recognised too; without one, only sideways pages are turned."""
+    src = np.asarray(image)
+    H, W = src.shape[:2]
+    scale = 1.0
+    if H * W > MAX_PIXELS:
+        scale = (MAX_PIXELS / float(H * W)) ** 0.5
+        src = cv2.resize(src, (max(1, int(W * scale)), max(1, int(H * scale))), interpolation=cv2.INTER_AREA)
+    red = separate_red(src)
+    gray = normalise_background(red.gray)
+    binary = despeckle(binarise(gray))
+    ratio = direction_ratio(binary)
+    if ratio >= CLEAR_RATIO:
+        axes = [0]
+    elif ratio <= 1.0 / CLEAR_RATIO:
+        axes = [1]
+    else:  # no clear text direction: try both, best first, and let the reader settle it
+        axes = [0, 1] if ratio >= 1.0 else [1, 0]
+    if reader is None:
+        axes = axes[:1]
+    found = {k: _straighten(gray, binary, k) for k in axes}
+
+    def crops_for(k: int) -> list[np.ndarray]:
+        u = found[k]
+        return [crop_line(u.gray, u.boxes[i]) for i in pick_sample(u.boxes)]
+
+    candidates = [v for k in axes for v in (k, k + 2)]
+    best = choose_upright(candidates, crops_for, reader)
+    up = found[best] if best in found else _half_turn(found[(best + 2) % 4])
+    layout = PageLayout(angle=up.angle, image=up.gray, lines=(), quarter_turns=up.k, source_shape=(H, W),
+                        scale=scale, colour=red.colour)
+    lines = tuple(LineCrop(box=b, image=crop_line(up.gray, b), page_box=layout.to_source(b)) for b in up.boxes)
+    return PageLayout(angle=up.angle, image=up.gray, lines=lines, quarter_turns=up.k, source_shape=(H, W),
+                      scale=scale, colour=red.colour)

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from archiver.document import Box
+from archiver.vision.order import reading_order
 
 
 @dataclass(frozen=True)
@@ -143,24 +144,6 @@ def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float) -> list[Box]
     return out
 
 
-def reading_order(boxes: list[Box]) -> list[Box]:
-    """Top to bottom; boxes sharing a visual row (table cells, spaced titles) left to right."""
-    if not boxes:
-        return []
-    todo = sorted(boxes, key=lambda b: (b[1] + b[3]) / 2)
-    rows: list[list[Box]] = []
-    row_y0 = row_y1 = 0.0
-    for b in todo:
-        cy, h = (b[1] + b[3]) / 2, b[3] - b[1]
-        if rows and row_y0 <= cy <= row_y1 and (b[1] < row_y1 - 0.3 * h):
-            rows[-1].append(b)
-            row_y0, row_y1 = min(row_y0, b[1]), max(row_y1, b[3])
-            continue
-        rows.append([b])
-        row_y0, row_y1 = b[1], b[3]
-    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
-
-
 def find_lines(binary: np.ndarray) -> list[Box]:
     """Boxes (x0, y0, x1, y1; x1/y1 exclusive) of the text lines and table cells, in reading order."""
     b = (np.asarray(binary) > 0).astype(np.uint8) * 255
@@ -169,7 +152,8 @@ def find_lines(binary: np.ndarray) -> list[Box]:
     if np.count_nonzero(b) > 0.6 * b.size:  # a black page (no paper) has no lines to find
         return []
     ch = text_height(b)
-    if ch < 3:
+    # Type smaller than ~2.5 pt at 200 dpi (a fraction of the page, so any resolution) is dust, not text.
+    if ch < max(3.0, 0.004 * min(b.shape)):
         return []
     rules = find_rulings(b, ch)
     cut = cv2.dilate(rules.horizontal | rules.vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
@@ -206,4 +190,4 @@ def find_lines(binary: np.ndarray) -> list[Box]:
     # Lone dots and rule fragments are not lines; 。，、 attached to text were merged above.
     keep = ((h >= 0.4 * ch) | (w >= 0.5 * ch)) & (np.maximum(w, h) >= 0.5 * ch) & (h >= 2) & (w >= 2)
     keep &= ~((h < 0.15 * ch) & (w > 3 * ch))
-    return reading_order([tuple(int(v) for v in r) for r in arr[keep]])
+    return reading_order([tuple(int(v) for v in r) for r in arr[keep]], ch, v_integral)

@@ -1,0 +1,90 @@
+"""Which way up a page is: 0, 90, 180 or 270 degrees.
+
+Two questions, answered by different evidence. Whether the text lines run across or down the image
+is geometry (see direction_ratio). Whether the page is upside down is not geometry for Chinese
+(square glyphs, no ascenders), so it is asked of the recogniser: the same lines are read as they are
+and turned half way round, and the reading it is more sure of wins. Without a recogniser the page is
+taken as upright on that question.
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol, Sequence
+
+import cv2
+import numpy as np
+
+from archiver.vision.segment import text_height
+
+# direction_ratio beyond which the text direction is taken from geometry alone.
+CLEAR_RATIO = 1.25
+
+
+class ConfidenceReader(Protocol):
+    """The one thing orientation needs of a recogniser (archiver.ocr.recognizer.Recognizer fits)."""
+
+    def read(self, images: list[np.ndarray]) -> list: ...
+
+
+def direction_ratio(binary: np.ndarray) -> float:
+    """How much more the ink joins up sideways than downwards: above 1 the lines run across the
+    image, below 1 down it; 1.0 when it cannot tell (no ink).
+
+    Within a line, characters (and the left and right parts of a character) stand a fraction of a
+    character apart; lines stand further apart than that. So closing gaps of half a character
+    sideways joins far more pieces than closing them downwards, on prose and on tables of numbers
+    alike (a row-profile test is fooled by tables, whose columns line up as well as their rows).
+    """
+    b = (np.asarray(binary) > 0).astype(np.uint8)
+    if b.ndim != 2 or min(b.shape) < 8 or not b.any():
+        return 1.0
+    ch = text_height(b)
+    if ch < 3:
+        return 1.0
+    g = max(2, int(round(0.5 * ch)))
+    across = cv2.connectedComponents(cv2.dilate(b, np.ones((1, g), np.uint8)), connectivity=8)[0] - 1
+    down = cv2.connectedComponents(cv2.dilate(b, np.ones((g, 1), np.uint8)), connectivity=8)[0] - 1
+    return (down + 1.0) / (across + 1.0)
+
+
+def turn(image: np.ndarray, quarter_turns: int) -> np.ndarray:
+    """The image turned counter-clockwise by quarter_turns * 90 degrees (a contiguous copy)."""
+    return np.ascontiguousarray(np.rot90(image, quarter_turns % 4))
+
+
+def upside_down_votes(crops: Sequence[np.ndarray], reader: ConfidenceReader) -> tuple[float, float]:
+    """Mean recogniser confidence of the crops as they are and turned 180 degrees."""
+    if not crops:
+        return 0.0, 0.0
+    flipped = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
+    readings = reader.read(list(crops) + flipped)
+    conf = np.array([float(r.confidence) for r in readings])
+    n = len(crops)
+    return float(conf[:n].mean()), float(conf[n:].mean())
+
+
+def pick_sample(boxes: Sequence[tuple[int, int, int, int]], k: int = 8) -> list[int]:
+    """Indices of up to k line boxes worth reading for orientation: the longest (most characters)."""
+    scored = []
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        h, w = y1 - y0, x1 - x0
+        if h >= 6 and w >= 3 * h:
+            scored.append((w / h, i))
+    scored.sort(reverse=True)
+    return [i for _, i in scored[:k]]
+
+
+def choose_upright(candidates: Sequence[int], crops_for: Callable[[int], list[np.ndarray]],
+                   reader: ConfidenceReader | None) -> int:
+    """Of the quarter turns in candidates (pairs 180 degrees apart), the one the reader prefers."""
+    best, best_conf = candidates[0], -1.0
+    if reader is None:
+        return best
+    for k in candidates[::2]:
+        crops = crops_for(k)
+        if not crops:
+            continue
+        as_is, flipped = upside_down_votes(crops, reader)
+        for kk, conf in ((k, as_is), ((k + 2) % 4, flipped)):
+            if conf > best_conf:
+                best, best_conf = kk, conf
+    return best

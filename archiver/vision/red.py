@@ -1,0 +1,110 @@
+"""Red ink on colour scans: seals are taken out, red text (the 发文机关标志 header) is kept as ink.
+
+A 公文 carries red in two roles. The seal over the 署名 and 成文日期 hides black text and must go;
+the header and the red rule under it are part of the page and must be read. Colour tells red from
+black; shape tells a seal (a round or oval outline) from header characters and rules.
+
+On a grey scan neither is possible by colour: red prints as a mid-to-dark grey, so a seal is ink like
+any other. There we leave the page as it is (see analyse_page): the header is read like black text,
+and a seal's ring and characters stay, so the words under a seal may be misread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from archiver.vision.preprocess import to_gray
+
+# How much the red channel must exceed the larger of green and blue for a pixel to count as red ink.
+RED_MARGIN = 50
+
+
+@dataclass(frozen=True)
+class RedInk:
+    """The grey page to analyse plus where the red was: `seal` pixels were turned to paper, `text`
+    pixels (red outside any seal) were kept dark."""
+
+    gray: np.ndarray
+    seal: np.ndarray  # uint8 mask, 255 inside a seal's outline
+    text: np.ndarray  # uint8 mask, 255 on red ink outside seals
+    colour: bool  # False for a grey input: nothing could be separated
+
+
+def is_colour(image: np.ndarray) -> bool:
+    """True for an RGB(A) image whose channels actually differ (a grey scan saved as RGB is not)."""
+    a = np.asarray(image)
+    if a.ndim != 3 or a.shape[2] < 3 or a.size == 0:
+        return False
+    step = max(1, int(np.sqrt(a.shape[0] * a.shape[1] / 250_000)))  # a sample is enough
+    s = a[::step, ::step, :3].astype(np.int16)
+    return bool((np.abs(s[:, :, 0] - s[:, :, 1]) > 12).mean() > 1e-4 or
+                (np.abs(s[:, :, 1] - s[:, :, 2]) > 12).mean() > 1e-4)
+
+
+def red_mask(rgb: np.ndarray, margin: int = RED_MARGIN) -> np.ndarray:
+    """uint8 mask (255) of pixels where red clearly dominates green and blue."""
+    a = np.ascontiguousarray(np.asarray(rgb)[:, :, :3])
+    gb = np.maximum(a[:, :, 1], a[:, :, 2])
+    return ((cv2.subtract(a[:, :, 0], gb) > margin).astype(np.uint8)) * 255
+
+
+def seal_outlines(red: np.ndarray) -> np.ndarray:
+    """Filled mask of the round or oval red shapes large enough to be seals.
+
+    A seal's outer contour is an ellipse: its filled area is close to pi/4 of its bounding box and
+    every contour point lies near the fitted ellipse. Header characters, even boxy ones like 国, fill
+    their box (or break into pieces) and the red rule is a thin bar, so neither passes.
+    """
+    H, W = red.shape
+    out = np.zeros_like(red)
+    if not red.any():
+        return out
+    # Faded seals print as broken rings; a small closing rejoins them.
+    k = max(3, (min(H, W) // 400) | 1)
+    closed = cv2.morphologyEx(red, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    min_side = max(40, 0.06 * min(H, W))
+    for c in contours:
+        x, y, w, h = cv2.boundingRect(c)
+        if min(w, h) < min_side or not 0.6 <= w / h <= 1.7 or len(c) < 20:
+            continue
+        fill = cv2.contourArea(c) / float(w * h)
+        if not 0.68 <= fill <= 0.86:
+            continue
+        (cx, cy), (ew, eh), ang = cv2.fitEllipse(c)
+        pts = c.reshape(-1, 2).astype(np.float64) - (cx, cy)
+        t = np.radians(ang)
+        u = pts[:, 0] * np.cos(t) + pts[:, 1] * np.sin(t)
+        v = -pts[:, 0] * np.sin(t) + pts[:, 1] * np.cos(t)
+        r = np.hypot(u / max(ew / 2, 1), v / max(eh / 2, 1))
+        if np.median(np.abs(r - 1.0)) > 0.06:
+            continue
+        cv2.drawContours(out, [c], -1, 255, thickness=cv2.FILLED)
+    return out
+
+
+def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
+    """Grey page with seals removed and red text kept dark; a grey input passes through unchanged."""
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        a = np.clip(a, 0, 255).astype(np.uint8)
+    gray = to_gray(a)
+    empty = np.zeros(gray.shape, np.uint8)
+    if not is_colour(a):
+        return RedInk(gray, empty, empty, False)
+    rgb = np.ascontiguousarray(a[:, :, :3])
+    red = red_mask(rgb, margin)
+    if not red.any():
+        return RedInk(gray, empty, empty, True)
+    seal = seal_outlines(red)
+    out = gray.copy()
+    in_seal = (red > 0) & (seal > 0)
+    # Under a seal, the red channel is bright where only red ink lies and stays dark where black ink
+    # was printed too, so the date under the seal survives while the seal fades to paper.
+    out[in_seal] = rgb[:, :, 0][in_seal]
+    # Red text elsewhere is drawn as dark as its darkest channel, so the header reads like black ink.
+    text = (red > 0) & ~(seal > 0)
+    out[text] = rgb[:, :, 1:3].max(axis=2)[text]
+    return RedInk(out, seal, text.astype(np.uint8) * 255, True)
