@@ -358,8 +358,10 @@ class RicherView(DocumentView):
 def test_metadata_table_shows_every_field_the_view_offers(tmp_path):
     base = dataclasses.asdict(make_doc(7, urgency=None, doc_number=None))
     base.update(pages=make_doc(7).pages)
-    doc = RicherView(**base, archive_code="A001-WS·2024-Y-BGS-0007", signer="张三", cc=("市委办公室", "市人大办公室"),
-                     shelf_mark='<b>"架"</b>', origin=(line("张三"),), fields=(("附注 Note", "（此件公开发布）"),))
+    # update(), not keywords: storage's own view may already carry some of these fields.
+    base.update(archive_code="A001-WS·2024-Y-BGS-0007", signer="张三", cc=("市委办公室", "市人大办公室"),
+                shelf_mark='<b>"架"</b>', origin=(line("张三"),), fields=(("附注 Note", "（此件公开发布）"),))
+    doc = RicherView(**base)
     archive = make_archive(tmp_path, [doc])
     build_site([doc], tmp_path / "s", templates_dir=TEMPLATES, archive_dir=archive)
     rows = Page(tmp_path / "s/doc/7.html").table("meta")
@@ -392,3 +394,44 @@ def test_template_change_renders_document_pages_again(tmp_path):
     (tmp_path / "s/doc/3.html").unlink()
     report = build_site(docs, tmp_path / "s", templates_dir=templates, archive_dir=archive)
     assert report.reused == 3 and (tmp_path / "s/doc/3.html").is_file()
+
+
+def test_long_listings_are_paged_and_every_document_appears_once(tmp_path):
+    docs = [make_doc(i, category="人事", date=f"2024-01-{i:02d}") for i in range(1, 8)]
+    archive = make_archive(tmp_path, docs)
+    out = tmp_path / "s"
+    build_site(docs, out, templates_dir=TEMPLATES, archive_dir=archive, options=SiteOptions(per_page=3))
+    first = category_path("人事")
+    pages = [out / first, out / category_path("人事", 2), out / category_path("人事", 3)]
+    assert not (out / category_path("人事", 4)).exists()
+    listed = [h for p in pages for h in Page(p).row_hrefs("documents")]
+    assert listed == [f"../doc/{i}.html" for i in range(7, 0, -1)]  # newest 成文日期 first, none twice
+    middle = Page(pages[1])
+    assert middle.by_id["page-number"] == "2" and middle.by_id["group-count"] == "7"
+    assert quote(first.split("/")[1]) in middle.links and quote(category_path("人事", 3).split("/")[1]) in middle.links
+    assert "pager" not in Page(out / "type/index.html").by_id
+    assert Page(out / "year/2024-p3.html").row_hrefs("documents") == ["../doc/1.html"]  # every listing is paged
+
+
+def test_type_and_issuer_pages(site):
+    out = site[0]
+    notices = Page(out / doc_type_path("通知"))
+    assert notices.row_hrefs("documents") == ["../doc/3.html", "../doc/1.html"]
+    assert Page(out / "type/unknown.html").row_hrefs("documents") == ["../doc/4.html"]
+    office = Page(out / issuer_path("国务院办公厅"))
+    assert office.by_id["group-label"] == "国务院办公厅" and office.row_hrefs("documents") == ["../doc/1.html"]
+    types = Page(out / "type/index.html")
+    assert types.by_id["group-total"] == "3"
+
+
+def test_search_index_holds_the_text_and_cannot_end_a_script(site):
+    import json
+
+    out = site[0]
+    js = (out / "search-index.js").read_text(encoding="utf-8")
+    assert "<" not in js and ">" not in js  # "</script>" in a document cannot close anything
+    data = json.loads(js[js.index("{"):js.rindex("}") + 1])
+    entries = {e[0]: e for e in data["docs"]}
+    assert entries[1][1] == "国务院办公厅关于加强档案管理工作的通知" and entries[1][2] == "通知"
+    assert entries[1][5] == [[1, "国务院办公厅关于加强档案管理工作的通知", "各省、自治区、直辖市人民政府："], [2, "特此通知。"]]
+    assert entries[4][5] == [[1, XSS]] and entries[4][2] is None and entries[4][3] is None
