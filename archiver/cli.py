@@ -19,7 +19,7 @@ def open_db(settings, create: bool = True):
     """The database, created at head when empty; an older revision is an error naming the fix."""
     from .storage.db import open_database
 
-    db = open_database(settings.database.url)
+    db = open_database(settings.database.url, busy_timeout=settings.database.busy_timeout)
     if create and db.current_revision() is None:
         logging.getLogger("archiver").info("creating the database at %s", settings.database.url)
         db.migrate()

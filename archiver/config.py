@@ -27,6 +27,7 @@ class Paths:
 @dataclass(frozen=True)
 class Database:
     url: str = "sqlite:///archive/archive.db"
+    busy_timeout: float = 10.0  # seconds a write waits for another writer before the file is retried later
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ class Rules:
 class Archive:
     name_template: str = "{year}/{category}/{id}-{title}{ext}"
     thumbnail_width: int = 300
+    # 档号 after DA/T 22-2015: 全宗号, pattern, and the 保管期限 / 机构 used when no rule chooses one
+    fonds: str = "J001"
+    code_template: str = "{fonds}-WS·{year}-{retention_code}-{org}-{seq:04d}"
+    default_retention: str = "30年"
+    default_org: str = "BGS"
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,11 @@ class Settings:
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"dedup.action": ("mark", "skip")}
+_CHOICES = {"dedup.action": ("mark", "skip"), "archive.default_retention": ("永久", "30年", "10年")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
-    "watch.empty_seconds": (0.0, 86400.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
+    "watch.empty_seconds": (0.0, 86400.0), "database.busy_timeout": (0.0, 3600.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
     "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
@@ -186,5 +192,8 @@ def load(path: Path | None) -> Settings:
             raise ConfigError(f"config: {path} is not valid YAML{where}") from None
         base = path.resolve().parent
     settings = _build(Settings, data, "", base)
+    from .classify.numbering import check_pattern  # a bad 档号 pattern is a config error, found at load
+
+    check_pattern(settings.archive.code_template)
     db = dataclasses.replace(settings.database, url=_sqlite_relative(settings.database.url, base))
     return dataclasses.replace(settings, database=db, base_dir=base)

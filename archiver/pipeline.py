@@ -63,9 +63,10 @@ def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0)
     """Lines of a page image: page analysis cuts them, the recogniser reads them; noise reads dropped."""
     from .vision import analyse_page
 
-    layout = analyse_page(image)
+    layout = analyse_page(image, reader=reader)  # the reader also tells an upside-down page
     readings = reader.read([c.image for c in layout.lines]) if layout.lines else []
-    return tuple(Line(text=r.text, box=tuple(int(v) for v in c.box), confidence=round(float(r.confidence), 4))
+    # Boxes are stored on the page as scanned (the thumbnail), not on the turned, deskewed copy.
+    return tuple(Line(text=r.text, box=tuple(int(v) for v in c.page_box), confidence=round(float(r.confidence), 4))
                  for c, r in zip(layout.lines, readings) if r.text and r.confidence >= min_confidence)
 
 
@@ -87,9 +88,9 @@ def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], rea
         images.append(thumb)
     if not pages:
         raise ArchiverError(f"{source.name}: no pages")
-    metadata = gongwen.extract([p.text for p in pages])
+    metadata = gongwen.extract([p.text for p in pages], [[ln.box for ln in p.lines] for p in pages])
     body = "\n".join(p.text for p in pages)
-    cls = classify(rules, metadata.title, body, metadata.issuer)
+    cls = classify(rules, metadata.title, body, metadata.issuer, gongwen.field_values(metadata))
     return Document(source=source, pages=tuple(pages), metadata=metadata, classification=cls, page_images=tuple(images))
 
 
@@ -102,6 +103,7 @@ class Pipeline:
         self.db = db
         self.rules = load_rules(settings.rules.folder)
         self._reader = reader
+        self._retrying: set[str] = set()  # sha256 of files this process gave back for a retry (not crashes)
         for p in (settings.paths.inbox, settings.paths.archive, settings.paths.failed, settings.paths.work):
             p.mkdir(parents=True, exist_ok=True)
 
@@ -142,14 +144,17 @@ class Pipeline:
 
     def begin_job(self, source: SourceFile) -> None:
         """Record (committed) that this file is being processed; refuse one that keeps killing the process."""
+        resumed = source.sha256 in self._retrying  # our own retry left the job running, no crash did
         with self.db.session() as s:
-            cut_short = jobs.begin(s, source.sha256, source.name, str(source.path))
+            cut_short = jobs.begin(s, source.sha256, source.name, str(source.path), count_interrupted=not resumed)
+        self._retrying.discard(source.sha256)
         limit = self.settings.watch.max_interrupted
         if cut_short >= limit:
             raise ArchiverError(f"{source.name}: processing was cut short {cut_short} times (the process died while "
                                 f"reading it, e.g. out of memory); not tried again (watch.max_interrupted is {limit})")
 
     def note_retry(self, source: SourceFile, message: str) -> None:
+        self._retrying.add(source.sha256)
         try:
             with self.db.session() as s:
                 jobs.finish(s, source.sha256, "retry", message=message)
@@ -199,7 +204,8 @@ class Pipeline:
             created: list[Path] = []
             try:
                 doc_id = repository.add_document(s, doc, archive_path="", thumbnails=[None] * len(doc.pages))
-                rel, thumbs = self.copy_files(doc, doc_id, created)
+                archival = self.number(s, doc, doc_id)
+                rel, thumbs = self.copy_files(doc, doc_id, created, archival)
                 repository.set_files(s, doc_id, rel, thumbs)
                 jobs.finish(s, src.sha256, "duplicate" if match else "stored", doc_id)
                 s.flush()
@@ -215,13 +221,28 @@ class Pipeline:
         return Outcome(src.path, status, doc_id, len(doc.pages), time.monotonic() - start,
                        doc.classification.category, match.document_id if match else None)
 
-    def copy_files(self, doc: Document, doc_id: int, created: list[Path]) -> tuple[str, list[str]]:
+    def number(self, s, doc: Document, doc_id: int) -> dict:
+        """Assign the 档号 (DA/T 22-2015) in the storing transaction; returns its parts for file names."""
+        from .classify.numbering import archival_code
+
+        a = self.settings.archive
+        retention = doc.classification.retention or a.default_retention
+        org = doc.classification.org or a.default_org
+        year = doc.metadata.year
+        code = repository.assign_archival_code(
+            s, doc_id, fonds=a.fonds, year=year, retention=retention, org=org,
+            make_code=lambda seq: archival_code(a.code_template, fonds=a.fonds, year=year, retention=retention,
+                                                org=org, seq=seq))
+        return {"archival_code": code, "fonds": a.fonds, "retention": retention, "org": org}
+
+    def copy_files(self, doc: Document, doc_id: int, created: list[Path],
+                   archival: dict | None = None) -> tuple[str, list[str]]:
         """Original and thumbnails into the archive (atomically); returns their archive-relative paths."""
         cfg = self.settings
         src = doc.source
         rel = archive_files.archive_name(cfg.archive.name_template, doc_id=doc_id, metadata=doc.metadata,
                                          category=doc.classification.category, original_name=src.name,
-                                         sha256=src.sha256, ext=intake.EXTENSIONS[src.kind])
+                                         sha256=src.sha256, ext=intake.EXTENSIONS[src.kind], extra=archival)
         try:
             dest = archive_files.unique_path(cfg.paths.archive / rel)
             archive_files.atomic_copy(src.path, dest)
@@ -272,8 +293,8 @@ class Pipeline:
         rules = self.rules if rules is None else rules
         changed = 0
         with self.db.session() as s:
-            for doc_id, title, issuer, text, old_category, old_tags in list(repository.classification_inputs(s)):
-                cls: Classification = classify(rules, title, text, issuer)
+            for doc_id, title, issuer, text, old_category, old_tags, values in list(repository.classification_inputs(s)):
+                cls: Classification = classify(rules, title, text, issuer, values)
                 if cls.category != old_category or tuple(cls.tags) != tuple(old_tags):
                     changed += 1
                 repository.replace_classification(s, doc_id, cls)

@@ -17,6 +17,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from archiver.config import Settings
+from archiver.errors import ArchiverError
 from archiver.pipeline import Outcome, Pipeline
 
 from .readiness import Readiness, candidates, escapes, ignored
@@ -84,12 +85,7 @@ class Watcher:
             self.ready.forget(path)
             if not (path.exists() or path.is_symlink()):
                 continue
-            if escapes(path, self.settings.paths.inbox) or (path.is_symlink() and not path.exists()):
-                where = "outside the inbox" if path.exists() else "which does not exist"
-                outcome = self.pipeline.fail(path, f"{path.name}: a symlink to {os.path.realpath(path)}, {where}: "
-                                                   "refused, its target was not read", time.monotonic())
-            else:
-                outcome = self.pipeline.process(path)
+            outcome = self._process(path, self.refusal(path))
             log.info(describe(outcome))
             done.append(outcome)
         if done and self.after:
@@ -98,6 +94,24 @@ class Watcher:
             except Exception:  # a failed site build must not stop the daemon; documents are stored
                 log.exception("after-ingest step failed")
         return done
+
+    def refusal(self, path: Path) -> str | None:
+        """Why a path in the inbox must not be read at all, or None."""
+        if escapes(path, self.settings.paths.inbox) or (path.is_symlink() and not path.exists()):
+            where = "outside the inbox" if path.exists() else "which does not exist"
+            return f"{path.name}: a symlink to {os.path.realpath(path)}, {where}: refused, its target was not read"
+        return None
+
+    def _process(self, path: Path, refusal: str | None) -> Outcome:
+        """pipeline.process, which handles every error of the document itself; an error beyond that (the
+        failed/ folder unwritable, say) leaves the file in the inbox for the next rescan, never stops us."""
+        try:
+            if refusal:
+                return self.pipeline.fail(path, refusal, time.monotonic())
+            return self.pipeline.process(path)
+        except Exception as exc:
+            log.exception("could not process or set aside %s", path)
+            return Outcome(path, "retry", message=f"{path.name}: {type(exc).__name__}: {exc}; will try again")
 
     def run(self, max_seconds: float | None = None) -> None:
         inbox = self.settings.paths.inbox
@@ -109,7 +123,10 @@ class Watcher:
         log.info("watching %s (%s), archive %s", inbox, "polling" if self.settings.watch.polling else "events",
                  self.settings.paths.archive)
         started = last_scan = self.clock()
-        recover(self.settings, self.pipeline.db)  # before any new work: clear what a crash left half-done
+        try:  # before any new work: clear what a crash left half-done
+            recover(self.settings, self.pipeline.db)
+        except ArchiverError as exc:  # the database busy, say: the debris waits for the next start
+            log.warning("recovery skipped: %s", exc.message)
         self.rescan()  # files already there at start
         try:
             while not self.stop.is_set():

@@ -22,12 +22,12 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # top-level fol
 FIX = "run `python manage.py migrate`"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> None:
     cur = dbapi_connection.cursor()
     # WAL lets the site builder read while the daemon writes; NORMAL is durable enough under WAL.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # how long a write waits for another writer
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -162,7 +162,7 @@ def _user_tables(engine: Engine) -> list[str]:
     return [t for t in inspect(engine).get_table_names() if not t.startswith("sqlite_") and t != "alembic_version"]
 
 
-def open_database(url: str, *, script_location: Path | None = None) -> Database:
+def open_database(url: str, *, script_location: Path | None = None, busy_timeout: float = 10.0) -> Database:
     """Open (without migrating) the SQLite database at `url`, creating its folder when missing."""
     try:
         parsed = make_url(url)
@@ -177,5 +177,5 @@ def open_database(url: str, *, script_location: Path | None = None) -> Database:
     else:
         Path(name).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, round(busy_timeout * 1000)))
     return Database(engine, script_location or MIGRATIONS)

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from .tables import JOB_STATES, JobRow, utc_now
 
 
-def begin(s: Session, sha256: str, name: str, path: str) -> int:
-    """Mark the file's job running and return how many earlier attempts on it were interrupted."""
+def begin(s: Session, sha256: str, name: str, path: str, count_interrupted: bool = True) -> int:
+    """Mark the file's job running and return how many earlier attempts on it were interrupted.
+    count_interrupted=False: the caller knows the last attempt ended in a retry it could not record."""
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
     if row is None:
         s.add(JobRow(sha256=sha256, name=name, path=path, state="running", interrupted=0, message=""))
         s.flush()
         return 0
-    if row.state == "running":  # the last attempt never reached an outcome
+    if row.state == "running" and count_interrupted:  # the last attempt never reached an outcome
         row.interrupted += 1
     row.state, row.name, row.path, row.updated_at = "running", name, path, utc_now()
     s.flush()
