@@ -80,6 +80,7 @@ class PageResult:
     hit: int = 0
     hit_cjk: int = 0
     skew_err: float = 0.0
+    has_text: bool = True
     scored_lines: bool = True  # False where lines.tsv has no rows for a page that carries text
     upright: bool = True
     turned: bool = False
@@ -146,6 +147,7 @@ def bench_page(scan: Scan, root: Path, gt_lines: list | None, ref: str | None, r
     r.analysis_s = time.perf_counter() - t0
     r.upright = layout.quarter_turns == (-scan.turns) % 4
     r.skew_err = abs(layout.angle - scan.angle) if r.upright else float("nan")
+    r.has_text = bool(gt_lines) or bool(ref and ref.strip()) or gt_lines is None
     if gt_lines is None:
         r.scored_lines, gt_lines = False, []
     s = dpi / 72.0
@@ -180,7 +182,8 @@ def summarise(results: list[PageResult], engines: list[str]) -> tuple[str, dict]
     found = sum(r.found for r in results)
     hit = sum(r.hit for r in results)
     gt_cjk, hit_cjk = sum(r.gt_cjk for r in results), sum(r.hit_cjk for r in results)
-    skew = np.array([r.skew_err for r in results if r.upright and not np.isnan(r.skew_err)])
+    # A blank page has no skew to find.
+    skew = np.array([r.skew_err for r in results if r.upright and r.has_text and not np.isnan(r.skew_err)])
     turned = [r for r in results if r.turned]
     fig = {
         "pages": len(results), "turned": len(turned),

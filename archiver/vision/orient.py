@@ -25,7 +25,7 @@ class ConfidenceReader(Protocol):
     def read(self, images: list[np.ndarray]) -> list: ...
 
 
-def direction_ratio(binary: np.ndarray) -> float:
+def direction_ratio(binary: np.ndarray, char_h: float | None = None) -> float:
     """How much more the ink joins up sideways than downwards: above 1 the lines run across the
     image, below 1 down it; 1.0 when it cannot tell (no ink).
 
@@ -37,9 +37,14 @@ def direction_ratio(binary: np.ndarray) -> float:
     b = (np.asarray(binary) > 0).astype(np.uint8)
     if b.ndim != 2 or min(b.shape) < 8 or not b.any():
         return 1.0
-    ch = text_height(b)
+    ch = text_height(b) if char_h is None else char_h
     if ch < 3:
         return 1.0
+    # Table rules would swallow the text they run along when closing downwards: take them out.
+    run = max(20, int(round(4 * ch)))
+    rules = cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
+    rules |= cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run)))
+    b = cv2.subtract(b, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
     g = max(2, int(round(0.5 * ch)))
     across = cv2.connectedComponents(cv2.dilate(b, np.ones((1, g), np.uint8)), connectivity=8)[0] - 1
     down = cv2.connectedComponents(cv2.dilate(b, np.ones((g, 1), np.uint8)), connectivity=8)[0] - 1

@@ -174,3 +174,13 @@ def despeckle(binary: np.ndarray, size: float = 0.006, reach: float = 0.02) -> n
     drop[lonely] = True
     b[drop[labels]] = 0
     return b * 255
+
+
+def rotate_binary(binary: np.ndarray, angle: float) -> np.ndarray:
+    """A binary page (ink 255) turned counter-clockwise by angle degrees, same size, no ink brought in."""
+    if abs(angle) < 1e-3 or binary.size == 0:
+        return binary.copy()
+    h, w = binary.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    out = cv2.warpAffine(binary, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.threshold(out, 127, 255, cv2.THRESH_BINARY)[1]

@@ -45,9 +45,8 @@ def is_colour(image: np.ndarray) -> bool:
 
 def red_mask(rgb: np.ndarray, margin: int = RED_MARGIN) -> np.ndarray:
     """uint8 mask (255) of pixels where red clearly dominates green and blue."""
-    a = np.ascontiguousarray(np.asarray(rgb)[:, :, :3])
-    gb = np.maximum(a[:, :, 1], a[:, :, 2])
-    return ((cv2.subtract(a[:, :, 0], gb) > margin).astype(np.uint8)) * 255
+    r, g, b = cv2.split(np.ascontiguousarray(np.asarray(rgb)[:, :, :3]))
+    return cv2.threshold(cv2.subtract(r, cv2.max(g, b)), margin, 255, cv2.THRESH_BINARY)[1]
 
 
 def seal_outlines(red: np.ndarray) -> np.ndarray:
@@ -106,5 +105,5 @@ def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
     out[in_seal] = rgb[:, :, 0][in_seal]
     # Red text elsewhere is drawn as dark as its darkest channel, so the header reads like black ink.
     text = (red > 0) & ~(seal > 0)
-    out[text] = rgb[:, :, 1:3].max(axis=2)[text]
+    out[text] = np.maximum(rgb[:, :, 1][text], rgb[:, :, 2][text])
     return RedInk(out, seal, text.astype(np.uint8) * 255, True)

@@ -144,14 +144,15 @@ def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float) -> list[Box]
     return out
 
 
-def find_lines(binary: np.ndarray) -> list[Box]:
-    """Boxes (x0, y0, x1, y1; x1/y1 exclusive) of the text lines and table cells, in reading order."""
+def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
+    """Boxes (x0, y0, x1, y1; x1/y1 exclusive) of the text lines and table cells, in reading order.
+    char_h: the text height if the caller measured it already (text_height of this page)."""
     b = (np.asarray(binary) > 0).astype(np.uint8) * 255
     if b.ndim != 2 or min(b.shape) < 4 or not b.any():
         return []
     if np.count_nonzero(b) > 0.6 * b.size:  # a black page (no paper) has no lines to find
         return []
-    ch = text_height(b)
+    ch = text_height(b) if char_h is None else char_h
     # Type smaller than ~2.5 pt at 200 dpi (a fraction of the page, so any resolution) is dust, not text.
     if ch < max(3.0, 0.004 * min(b.shape)):
         return []
