@@ -160,6 +160,18 @@ def test_two_character_search_opens_the_hit_with_its_line_marked(archive, page, 
     assert set(page.locator(".result mark").all_inner_texts()) == {"通知"}
     assert "找到" in page.inner_text("#search-status")
 
+    types = [v for v in page.eval_on_selector_all("#type-filter option", "os => os.map(o => o.value)") if v]
+    assert types, "the 文种 filter lists the archive's types"
+    seen = 0
+    for value in types:  # each filter keeps exactly the documents of that type
+        page.select_option("#type-filter", value)
+        metas = page.locator(".result-meta").all_inner_texts()
+        expected = "未识别文种" if value == "__unknown__" else value
+        assert all(m.split(" · ")[0] == expected for m in metas), (value, metas)
+        seen += len(metas)
+    assert seen == 2  # the two hits, each under its own type
+    page.select_option("#type-filter", "")
+    assert page.locator(".result").count() == 2
     page.select_option("#year-filter", "2022")
     assert page.locator(".result").count() == 0
     page.fill("#q", "档案")
