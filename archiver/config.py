@@ -44,6 +44,8 @@ class Ocr:
     weights: Path = Path("archiver/ocr/weights")
     threads: int = 2
     batch_size: int = 32
+    # auto: bfloat16 for the CNN where the CPU has native bf16 (AVX-512 BF16 / AMX), else float32
+    precision: str = "auto"
     low_confidence: float = 0.6  # lines below this are marked in the site
     min_confidence: float = 0.25  # reads below this are noise (specks, stains) and are dropped
 
@@ -102,7 +104,7 @@ class Settings:
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"dedup.action": ("mark", "skip"), "archive.default_retention": ("永久", "30年", "10年")}
+_CHOICES = {"dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "archive.default_retention": ("永久", "30年", "10年")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),

@@ -56,7 +56,8 @@ class Outcome:
 def make_reader(settings: Settings) -> LineReader:
     from .ocr.recognizer import Recognizer  # torch is imported only when a page needs OCR
 
-    return Recognizer(settings.ocr.weights, threads=settings.ocr.threads, batch_size=settings.ocr.batch_size)
+    return Recognizer(settings.ocr.weights, threads=settings.ocr.threads, batch_size=settings.ocr.batch_size,
+                      precision=settings.ocr.precision)
 
 
 def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0) -> tuple[Line, ...]:

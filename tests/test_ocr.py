@@ -173,3 +173,21 @@ def test_bad_input_gives_empty_text_not_a_crash(recognizer):
     assert out[0].text == "" and out[1].text == ""
     assert isinstance(out[2].text, str)
     assert len(out[3].text) <= 1
+
+
+@needs_fonts
+def test_bf16_reads_agree_with_fp32():
+    texts = ["关于做好2024年防汛工作的通知", "合计 156,211.50 元", "市财政局 二〇二四年三月一日"]
+    images = []
+    for t in texts:
+        canvas, em = draw_line(t, TRAINING_FONTS[0], RenderStyle(size=40))
+        images.append(crop_line(canvas, em, 245, random.Random(2), jitter=0.05))
+    fp32 = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="fp32").read(images)
+    bf16 = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="bf16").read(images)
+    assert [r.text for r in bf16] == [r.text for r in fp32]
+    assert all(abs(a.confidence - b.confidence) < 0.05 for a, b in zip(fp32, bf16))
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="precision"):
+        Recognizer(DEFAULT_WEIGHTS, precision="int8")

