@@ -209,3 +209,185 @@ def test_degenerate_input_does_not_crash(image):
     assert layout.lines == ()
     assert layout.image.shape == image.shape[:2]
     assert -5.0 <= layout.angle <= 5.0
+
+
+# --- orientation, red ink, layout, sizes -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reader():
+    from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
+
+    return Recognizer(DEFAULT_WEIGHTS, threads=2)
+
+
+def ink_box(gray: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(gray < 128)
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_sideways_and_upside_down_pages_are_turned_upright(turns, reader):
+    rgb, expected = text_page()
+    scanned = np.ascontiguousarray(np.rot90(rgb, turns))
+    layout = analyse_page(scanned, reader=reader)
+    assert layout.quarter_turns == (4 - turns) % 4
+    assert layout.image.shape == rgb.shape[:2]
+    assert len(layout.lines) == len(BODY)
+    for line, want in zip(layout.lines, expected):
+        assert iou(line.box, want) > 0.75, (line.box, want)
+        # page_box is where the line is on the image as it was given (turned): ink lies inside it.
+        x0, y0, x1, y1 = line.page_box
+        on_input = to_gray(scanned)[y0:y1, x0:x1]
+        assert (on_input < 128).sum() > 0.9 * (to_gray(rgb)[want[1]:want[3], want[0]:want[2]] < 128).sum()
+
+
+def test_without_a_reader_a_sideways_page_is_still_turned():
+    rgb, _ = text_page()
+    layout = analyse_page(np.ascontiguousarray(np.rot90(rgb, 1)))
+    assert layout.quarter_turns in (1, 3)  # which way round needs the reader
+    assert len(layout.lines) == len(BODY)
+
+
+def test_skewed_page_boxes_map_back_onto_the_input():
+    rgb, expected = text_page()
+    turned = np.asarray(Image.fromarray(rgb).rotate(2.0, resample=Image.BILINEAR, fillcolor=WHITE))
+    layout = analyse_page(turned)
+    assert abs(layout.angle - 2.0) <= 0.15
+    g = to_gray(turned)
+    for line in layout.lines:
+        x0, y0, x1, y1 = line.page_box
+        inside = (g[y0:y1, x0:x1] < 128).sum()
+        # The axis-aligned box around a tilted line holds all of that line's ink on the input.
+        assert inside > 0
+    total_in_boxes = sum((g[b[1]:b[3], b[0]:b[2]] < 128).sum() for b in (ln.page_box for ln in layout.lines))
+    assert total_in_boxes >= 0.97 * (g < 128).sum()
+
+
+def ring_seal_over_date():
+    """A date line in black with a round red seal (ring, star, arc of red characters) stamped over it."""
+    rgb, (box,) = text_page(lines=["二〇二四年三月十五日"], size=36, w=1000, h=600, top=260)
+    seal = Image.new("RGB", (rgb.shape[1], rgb.shape[0]), WHITE)
+    d = ImageDraw.Draw(seal)
+    cx, cy, r = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2, 150
+    red = (215, 35, 40)
+    d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=9)
+    d.regular_polygon((cx, cy - 20, 40), 5, fill=red)
+    d.text((cx - 100, cy - 120), "普陀区司法局", font=font(34), fill=red)
+    mixed = (rgb.astype(np.uint16) * np.asarray(seal) // 255).astype(np.uint8)
+    return mixed, rgb, box, (cx, cy, r)
+
+
+def test_ring_seal_is_removed_and_the_date_under_it_stays(reader):
+    from archiver.vision.red import separate_red
+
+    mixed, clean, box, (cx, cy, r) = ring_seal_over_date()
+    red = separate_red(mixed)
+    assert red.colour
+    yy, xx = np.mgrid[:mixed.shape[0], :mixed.shape[1]]
+    disc = np.hypot(xx - cx, yy - cy) < r - 3
+    assert (red.seal[disc] > 0).mean() > 0.95  # the whole seal is recognised as one
+    seal_ink = (to_gray(mixed) < 160) & (to_gray(clean) > 250)
+    assert seal_ink.sum() > 2000  # the seal really printed
+    assert red.gray[seal_ink].min() > 170  # and it is gone
+    layout = analyse_page(mixed, reader=reader)
+    assert len(layout.lines) == 1
+    assert iou(layout.lines[0].box, box) > 0.7
+    (text,) = [x.text for x in reader.read([ln.image for ln in layout.lines])]
+    assert sum(a == b for a, b in zip(text, "二〇二四年三月十五日")) >= 8, text
+
+
+def header_page():
+    """A 公文 head: the issuer in big red type, a red rule, then black text."""
+    img = Image.new("RGB", (1400, 1100), WHITE)
+    d = ImageDraw.Draw(img)
+    red = (225, 25, 30)
+    d.text((260, 100), "普陀区司法局文件", font=font(110), fill=red)
+    head = d.textbbox((260, 100), "普陀区司法局文件", font=font(110))
+    d.line([(120, 330), (1280, 330)], fill=red, width=5)
+    for i, t in enumerate(BODY[:3]):
+        d.text((120, 420 + i * 110), t, font=font(36), fill=BLACK)
+    return np.asarray(img), head
+
+
+def test_red_header_is_kept_as_a_line_and_the_red_rule_is_not(reader):
+    rgb, head = header_page()
+    layout = analyse_page(rgb, reader=reader)
+    assert len(layout.lines) == 4  # header + three body lines; the rule is no line
+    first = layout.lines[0]
+    assert iou(first.box, head) > 0.7
+    assert first.image.min() < 100  # red became dark ink in the crop, as the recogniser expects
+    text = reader.read([first.image])[0].text
+    assert sum(c in text for c in "普陀区司法局") >= 5, text
+
+
+def test_grey_scan_is_passed_through():
+    from archiver.vision.red import separate_red
+
+    mixed, _, _, _ = ring_seal_over_date()
+    grey = to_gray(mixed)
+    red = separate_red(np.stack([grey] * 3, axis=2))
+    assert not red.colour and not red.seal.any()
+    assert np.array_equal(red.gray, grey)  # nothing can be told apart by colour, nothing is changed
+
+
+def test_two_columns_are_read_one_after_the_other():
+    img = Image.new("RGB", (1600, 1000), WHITE)
+    d = ImageDraw.Draw(img)
+    f = font(30)
+    left = ["左栏第一行文字内容较长一些", "左栏第二行文字内容较长一些", "左栏第三行文字内容较长一些", "左栏第四行文字内容较长一些"]
+    right = ["右栏第一行文字内容较长一些", "右栏第二行文字内容较长一些", "右栏第三行文字内容较长一些", "右栏第四行文字内容较长一些"]
+    d.text((500, 80), "两栏排版的标题", font=f, fill=BLACK)
+    for i, (a, b) in enumerate(zip(left, right)):
+        d.text((100, 200 + i * 80), a, font=f, fill=BLACK)
+        d.text((880, 200 + i * 80), b, font=f, fill=BLACK)
+    d.text((760, 900), "- 1 -", font=f, fill=BLACK)
+    layout = analyse_page(np.asarray(img))
+    xs = [ln.box[0] for ln in layout.lines]
+    assert len(xs) == 10
+    assert 450 < xs[0] < 550  # the title first
+    assert all(x < 200 for x in xs[1:5]) and all(x > 800 for x in xs[5:9])  # left column, then right
+    assert 700 < xs[9] < 800  # the page number kept, last
+
+
+def test_two_column_table_without_rules_is_still_read_row_by_row():
+    from archiver.vision.order import reading_order
+
+    rows = [(100, 100 + 50 * i, 500, 130 + 50 * i) for i in range(6)]
+    cells = [b for r in rows for b in (r, (900, r[1], 1300, r[3]))]
+    # Cells as wide as prose lines but in a ruled table: the rule in the gutter keeps rows together.
+    ruled = np.zeros((800, 1400), np.uint8)
+    ruled[90:420, 700:702] = 1
+    import cv2
+
+    order = reading_order(cells, 30.0, cv2.integral(ruled))
+    assert order == sorted(cells, key=lambda b: (b[1], b[0]))
+
+
+def test_dust_is_removed_but_punctuation_stays():
+    rgb, _ = text_page(lines=["现将有关事项通知如下。", "各区、各部门，"], size=36, h=600)
+    dusty = rgb.copy()
+    rng = np.random.default_rng(3)
+    for y, x in zip(rng.integers(350, 590, 40), rng.integers(20, 1380, 40)):
+        dusty[y:y + 3, x:x + 3] = 30  # specks on the empty lower half
+    clean_lines = analyse_page(rgb).lines
+    lines = analyse_page(dusty).lines
+    assert len(lines) == len(clean_lines) == 2
+    for a, b in zip(lines, clean_lines):
+        assert a.box == b.box  # the 。 and 、 still reach the box edges
+
+
+def test_blank_dusty_scan_has_no_lines():
+    from archiver.bench.scansim import simulate
+
+    page = simulate(np.full((1100, 800, 3), 255, np.uint8), "office", seed=5, rotate=1.5)
+    assert analyse_page(page).lines == ()
+
+
+def test_huge_image_is_analysed_at_a_bounded_size_and_boxes_come_back_full_size():
+    rgb, expected = text_page()
+    big = np.asarray(Image.fromarray(rgb).resize((rgb.shape[1] * 3, rgb.shape[0] * 3), Image.BILINEAR))
+    layout = analyse_page(big, max_pixels=rgb.shape[0] * rgb.shape[1] * 2)
+    assert layout.scale < 1.0 and layout.image.size <= rgb.shape[0] * rgb.shape[1] * 2
+    assert len(layout.lines) == len(BODY)
+    for line, want in zip(layout.lines, expected):
+        assert iou(line.page_box, tuple(3 * v for v in want)) > 0.7

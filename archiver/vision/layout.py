@@ -122,15 +122,15 @@ def _half_turn(u: _Upright) -> _Upright:
     return _Upright((u.k + 2) % 4, u.angle, np.ascontiguousarray(u.gray[::-1, ::-1]), reading_order(flipped, ch))
 
 
-def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None) -> PageLayout:
+def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_pixels: int = MAX_PIXELS) -> PageLayout:
     """Clean, turn upright, deskew and segment one page image (HxWx3 RGB uint8, or grey) into lines
     in reading order. With a reader (anything with .read(crops) -> readings with .confidence), pages
     scanned upside down are recognised too; without one, only sideways pages are turned."""
     src = np.asarray(image)
     H, W = src.shape[:2]
     scale = 1.0
-    if H * W > MAX_PIXELS:
-        scale = (MAX_PIXELS / float(H * W)) ** 0.5
+    if H * W > max_pixels:
+        scale = (max_pixels / float(H * W)) ** 0.5
         src = cv2.resize(src, (max(1, int(W * scale)), max(1, int(H * scale))), interpolation=cv2.INTER_AREA)
     red = separate_red(src)
     gray = normalise_background(red.gray)

@@ -40,11 +40,14 @@ def direction_ratio(binary: np.ndarray, char_h: float | None = None) -> float:
     ch = text_height(b) if char_h is None else char_h
     if ch < 3:
         return 1.0
-    # Table rules would swallow the text they run along when closing downwards: take them out.
-    run = max(20, int(round(4 * ch)))
-    rules = cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
-    rules |= cv2.morphologyEx(b, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run)))
-    b = cv2.subtract(b, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+    # Table rules and grids would swallow the text they run along when closing downwards, and on a
+    # skewed scan they are not straight runs of pixels: drop every piece far longer than a glyph.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
+    long_piece = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > 5 * ch
+    long_piece[0] = False
+    if long_piece.any():
+        b = b.copy()
+        b[long_piece[labels]] = 0
     g = max(2, int(round(0.5 * ch)))
     across = cv2.connectedComponents(cv2.dilate(b, np.ones((1, g), np.uint8)), connectivity=8)[0] - 1
     down = cv2.connectedComponents(cv2.dilate(b, np.ones((g, 1), np.uint8)), connectivity=8)[0] - 1

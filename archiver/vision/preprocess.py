@@ -151,7 +151,9 @@ def despeckle(binary: np.ndarray, size: float = 0.006, reach: float = 0.02) -> n
     if b.ndim != 2 or min(b.shape) < 16 or not b.any():
         return b * 255
     short = min(b.shape)
-    max_side = max(2, int(round(size * short)))
+    # Dust has a physical size, so a small image still gets a floor of a few pixels; punctuation is
+    # protected by its neighbours, not by its size.
+    max_side = max(6, int(round(size * short)))
     r = max(4, int(round(reach * short)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
     x, y, w, h, area = (stats[1:, i] for i in range(5))
