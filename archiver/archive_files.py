@@ -24,9 +24,12 @@ def safe_part(value: object, empty: str, limit: int = 60) -> str:
 
 
 def archive_name(template: str, *, doc_id: int, metadata: Metadata, category: str | None,
-                 original_name: str, sha256: str, ext: str) -> Path:
-    """Relative archive path of a stored original, from config archive.name_template."""
-    values = {
+                 original_name: str, sha256: str, ext: str, extra: dict | None = None) -> Path:
+    """Relative archive path of a stored original, from config archive.name_template. Every 公文
+    field of the metadata can be named, and whatever `extra` holds (the 档号 and its parts)."""
+    values = {k: safe_part(v, "无") for k, v in vars(metadata).items() if k != "spans"}
+    values |= {k: safe_part(v, "无") for k, v in (extra or {}).items()}
+    values |= {
         "id": doc_id, "year": safe_part(metadata.year, "无年份"), "category": safe_part(category, "未分类"),
         "title": safe_part(metadata.title, safe_part(Path(original_name).stem, "untitled")),
         "doc_type": safe_part(metadata.doc_type, "other"), "issuer": safe_part(metadata.issuer, "未知机关"),
@@ -36,7 +39,8 @@ def archive_name(template: str, *, doc_id: int, metadata: Metadata, category: st
     try:
         rel = template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"config: archive.name_template has an unknown field {exc}; known: {', '.join(TEMPLATE_FIELDS)}") from None
+        raise ConfigError(f"config: archive.name_template has an unknown field {exc}; known: {', '.join(TEMPLATE_FIELDS)}, "
+                          f"the 公文 fields and archival_code fonds retention org") from None
     parts = [p for p in Path(rel).parts if p not in ("", ".", "..", "/")]
     return Path(*parts)
 

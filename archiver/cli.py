@@ -19,11 +19,21 @@ def open_db(settings, create: bool = True):
     """The database, created at head when empty; an older revision is an error naming the fix."""
     from .storage.db import open_database
 
+    from sqlalchemy.exc import OperationalError
+
+    from .errors import StorageBusy
+
     db = open_database(settings.database.url, busy_timeout=settings.database.busy_timeout)
-    if create and db.current_revision() is None:
-        logging.getLogger("archiver").info("creating the database at %s", settings.database.url)
-        db.migrate()
-    db.check_current()
+    try:
+        if create and db.current_revision() is None:
+            logging.getLogger("archiver").info("creating the database at %s", settings.database.url)
+            db.migrate()
+        db.check_current()
+    except OperationalError as exc:
+        db.close()
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise StorageBusy(f"database busy ({exc.orig}): another process holds it") from None
+        raise
     return db
 
 
@@ -47,10 +57,27 @@ def rebuild_site(settings, db) -> None:
 
 
 # --- commands ---------------------------------------------------------------------------
+def _pipeline_when_free(settings, wait_s: float = 120.0):
+    """The daemon's pipeline; a database another writer holds at start-up is waited for, not a crash."""
+    import time
+
+    from .errors import StorageBusy
+
+    end = time.monotonic() + wait_s
+    while True:
+        try:
+            return make_pipeline(settings)
+        except StorageBusy as exc:
+            if time.monotonic() > end:
+                raise
+            logging.getLogger("archiver").warning("%s; waiting to start", exc.message)
+            time.sleep(2)
+
+
 def cmd_watch(args, settings) -> int:
     from .daemon.watch import Watcher
 
-    pipeline = make_pipeline(settings)
+    pipeline = _pipeline_when_free(settings)
     after = (lambda _done: rebuild_site(settings, pipeline.db)) if settings.site.auto_build else None
     w = Watcher(settings, pipeline, after=after)
     w.install_signal_handlers()
@@ -94,7 +121,8 @@ def cmd_search(args, settings) -> int:
     db = open_db(settings)
     with db.session() as s:
         hits = search(s, " ".join(args.query), category=args.category, doc_type=args.type, year=args.year,
-                      date_from=args.date_from, date_to=args.date_to, limit=args.limit)
+                      date_from=args.date_from, date_to=args.date_to, limit=args.limit, issuer=args.issuer,
+                      doc_number=args.doc_no)
     if args.json:
         print(json.dumps([{"id": h.document_id, "title": h.title, "file": h.original_name, "category": h.category,
                            "type": h.doc_type, "year": h.year, "score": h.score,
@@ -116,7 +144,7 @@ def cmd_show(args, settings) -> int:
     with db.session() as s:
         d = repository.get_document(s, args.id)
     fields = [("id", d.id), ("file", d.original_name), ("title", d.title), ("文种", d.doc_type), ("发文机关", d.issuer),
-              ("发文字号", d.doc_number), ("成文日期", d.date), ("密级", d.secrecy), ("紧急程度", d.urgency),
+              ("发文字号", d.doc_number), ("档号", d.archival_code), ("成文日期", d.date), ("密级", d.secrecy), ("紧急程度", d.urgency),
               ("category", d.category), ("tags", ", ".join(d.tags)), ("pages", d.page_count),
               ("sha256", d.sha256), ("archive", d.archive_path), ("duplicate_of", d.duplicate_of),
               ("duplicates", ", ".join(map(str, d.duplicates)))]
@@ -134,6 +162,19 @@ def cmd_show(args, settings) -> int:
             print(f"--- page {p.number} ({p.source})")
             for ln in p.lines:
                 print(ln.text)
+    return 0
+
+
+def cmd_explain(args, settings) -> int:
+    from .classify.explain import explain_data, explain_lines
+    from .storage import repository
+
+    with open_db(settings).session() as s:
+        d = repository.get_document(s, args.id)
+    if args.json:
+        print(json.dumps(explain_data(d), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(explain_lines(d)))
     return 0
 
 
@@ -260,9 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     c.set_defaults(func=cmd_ingest)
     c = sub.add_parser("search", help="full-text search: terms (AND), OR, NOT/-term, \"phrases\"")
-    c.add_argument("query", nargs="+")
+    c.add_argument("query", nargs="*", help="words to find; may be left out when a filter is given")
     c.add_argument("--category")
     c.add_argument("--type", help="文种, e.g. 通知")
+    c.add_argument("--issuer", help="发文机关 contains this, e.g. 人民政府")
+    c.add_argument("--doc-no", dest="doc_no", help="发文字号 contains this, e.g. 国办发 or 〔2024〕")
     c.add_argument("--year", type=int)
     c.add_argument("--from", dest="date_from", help="成文日期 from (YYYY-MM-DD)")
     c.add_argument("--to", dest="date_to", help="成文日期 to (YYYY-MM-DD)")
@@ -274,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--text", action="store_true", help="print the text too")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_show)
+    c = sub.add_parser("explain", help="a document's 公文 fields with their source text, 档号, rules fired and why")
+    c.add_argument("id", type=int)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_explain)
     c = sub.add_parser("ocr", help="print the text of files without storing them")
     c.add_argument("files", nargs="+")
     c.add_argument("--lines", action="store_true", help="each image is one text line: path<TAB>text<TAB>confidence")

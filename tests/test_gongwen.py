@@ -1,45 +1,183 @@
-"""公文 fields from text: 发文字号 with any brackets, dates in both scripts, title, 文种, issuer."""
+"""公文 fields from text, one GB/T 9704 element at a time, with the variants a scan produces
+(〔 read as [ 【 （, 〇 as O or 0, spaces inside the number, lost colons, stray marks) and negatives:
+a field the page does not have must come out None."""
 from __future__ import annotations
 
 import pytest
 
-from archiver.classify.gongwen import extract, find_date, find_doc_number, find_doc_type
+from archiver.classify.gongwen import extract, find_date, find_doc_number
+from archiver.classify.patterns import doc_type_of
+
+NOTICE = """000123
+机密★5年
+特急
+上海市人民政府文件
+沪府发〔2024〕3号
+上海市人民政府关于加强安全生产
+工作的通知
+各区人民政府，市政府各委、办、局：
+根据《关于进一步加强安全生产工作的意见》（国发〔2023〕5号）精神，本办法自2023年1月1日起施行。
+请于2024年4月1日前报送。
+附件：1.安全生产检查表
+2.隐患排查清单
+上海市人民政府
+2024年3月1日
+（此件公开发布）
+抄送：市委办公厅，市人大常委会办公厅。
+上海市人民政府办公厅
+2024年3月2日印发"""
 
 
+def test_a_full_notice_gives_every_field_with_its_line():
+    m = extract([NOTICE])
+    assert (m.copy_no, m.secrecy, m.secrecy_period, m.urgency) == ("000123", "机密", "5年", "特急")
+    assert m.header == "上海市人民政府文件"
+    assert m.doc_number == "沪府发〔2024〕3号"
+    assert m.title == "上海市人民政府关于加强安全生产工作的通知" and m.doc_type == "通知"
+    assert m.recipients == "各区人民政府，市政府各委、办、局"
+    assert m.attachments == "安全生产检查表；隐患排查清单"
+    assert m.issuer == "上海市人民政府" and m.signature == "上海市人民政府"
+    assert m.date == "2024-03-01" and m.year == 2024  # not the dates quoted in the body
+    assert m.note == "此件公开发布"
+    assert m.cc == "市委办公厅，市人大常委会办公厅"
+    assert (m.printer, m.print_date) == ("上海市人民政府办公厅", "2024-03-02")
+    spans = {s.field: s for s in m.spans}
+    assert (spans["doc_number"].page, spans["doc_number"].line, spans["doc_number"].text) == (1, 5, "沪府发〔2024〕3号")
+    assert spans["title"].text == "上海市人民政府关于加强安全生产\n工作的通知"
+    assert spans["date"].line == 14
+
+
+# --- 发文字号 ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["国办发〔2024〕12号", "国办发[2024]12号", "国办发［2024］12号", "国办发【2024】12号",
-                                  "国办发（2024）12号", "国办发 〔2024〕 12 号"])
-def test_doc_number_accepts_the_brackets_scans_produce(text):
+                                  "国办发（2024）12号", "国办发(2024)12号", "国办发 〔2024〕 12 号", "国办发〔2O24〕12号",
+                                  "国 办 发 〔 2 0 2 4 〕 1 2 号", "国办发〔2024〕012号", "国办发〔2024〕第12号"])
+def test_doc_number_accepts_what_scans_and_typists_give(text):
     assert find_doc_number(text) == "国办发〔2024〕12号"
 
 
-def test_dates_arabic_and_chinese_numerals():
-    assert find_date("2024年3月1日") == "2024-03-01"
-    assert find_date("二〇二四年三月一日") == "2024-03-01"
-    assert find_date("二〇二三年十二月三十一日") == "2023-12-31"
-    assert find_date("会议于2024年13月1日") is None
-    assert find_date("起草 2023年1月5日 …… 成文 2024年2月6日") == "2024-02-06"  # the last one
+@pytest.mark.parametrize("text", ["根据国办发〔2024〕12号文件精神", "国办发〔2024〕号", "国办发〔24〕12号", "第12号",
+                                  "XXX〔2023〕X号", "2024年3月1日"])
+def test_not_a_doc_number(text):
+    assert find_doc_number(text) is None
 
 
-def test_doc_type_from_title():
-    assert find_doc_type("国务院办公厅关于做好防汛工作的通知") == "通知"
-    assert find_doc_type("关于申请经费的请示") == "请示"
-    assert find_doc_type("上海市普陀区2024年区级部门预算") == "预算"
-    assert find_doc_type("会议纪要") == "纪要"
-    assert find_doc_type("随便写写") is None
+def test_order_numbers_and_the_own_number_only():
+    assert find_doc_number("国令第711号") == "国令第711号"
+    body_only = "某某局\n关于某事的通知\n各单位：\n根据国办发〔2024〕12号精神。\n国发〔2023〕5号）精神，现通知如下。"
+    assert extract([body_only]).doc_number is None  # quoted in the body, not this document's number
+    line_start_in_body = "关于某事的通知\n各单位：\n根据《意见》（\n国发〔2023〕5号）精神，现通知如下。"
+    assert extract([line_start_in_body]).doc_number is None
 
 
-def test_extract_a_notice():
-    pages = ["上海市人民政府文件\n沪府发〔2024〕3号\n上海市人民政府关于加强安全生产工作的通知\n各区人民政府：\n"
-             "正文。\n上海市人民政府\n2024年3月1日"]
-    m = extract(pages)
-    assert m.doc_number == "沪府发〔2024〕3号"
-    assert m.title == "上海市人民政府关于加强安全生产工作的通知"
-    assert m.doc_type == "通知"
-    assert m.issuer == "上海市人民政府"
-    assert m.date == "2024-03-01" and m.year == 2024
+def test_signer_beside_or_under_the_number():
+    assert extract(["苏财预〔2015〕115号 签发人：周永康\n关于经费的请示"]).signer == "周永康"
+    m = extract(["江苏省财政厅文件\n苏财预〔2015〕115号\n签发人：周永康\n关于经费的请示\n省人民政府："])
+    assert (m.signer, m.doc_number, m.doc_type) == ("周永康", "苏财预〔2015〕115号", "请示")
+    assert extract([NOTICE]).signer is None
 
 
-def test_extract_secrecy_and_urgency():
-    m = extract(["000123\n机密★5年\n特急\n某某局文件\n某发〔2023〕7号\n关于某事的函"])
-    assert m.secrecy == "机密★5年" and m.urgency == "特急"
-    assert m.doc_type == "函"
+# --- 成文日期 ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, iso", [
+    ("2024年3月1日", "2024-03-01"), ("2024 年 3 月 1 日", "2024-03-01"), ("二〇二四年三月一日", "2024-03-01"),
+    ("二O二四年三月一日", "2024-03-01"), ("二0二四年三月一日", "2024-03-01"), ("二○二四年三月一日", "2024-03-01"),
+    ("二〇二三年十二月三十一日", "2023-12-31"), ("二〇二四年十月十日", "2024-10-10"), ("２０２４年３月１日", "2024-03-01"),
+])
+def test_dates_in_both_scripts_and_their_misreadings(text, iso):
+    assert find_date(text) == iso
+
+
+@pytest.mark.parametrize("text", ["2024年13月1日", "2024年3月", "二〇二四年", "会议于3月1日召开", "2024-03-01"])
+def test_not_a_date(text):
+    assert find_date(text) is None
+
+
+def test_the_date_is_the_signed_one_not_the_last_or_the_printed_one():
+    m = extract(["关于某事的通知\n各单位：\n本办法自2025年1月1日起施行。\n某某局\n2024年3月1日\n"
+                 "抄送：某某办。\n某某局办公室 2024年3月5日印发"])
+    assert (m.date, m.print_date, m.printer) == ("2024-03-01", "2024-03-05", "某某局办公室")
+    budget = ["上海市普陀区社会福利院2024年单位预算\n一、收入预算\n编制日期：2023年12月31日\n合计 100.00"]
+    assert extract(budget).date is None  # a budget has no 成文日期; the year comes from its title
+    assert extract(budget).year == 2024
+
+
+# --- 版头: 份号, 密级, 紧急程度, 发文机关标志 ---------------------------------------------------------
+def test_head_fields_and_their_negatives():
+    m = extract(["O01012\n秘密\n加急\n某某大学文件\n某大发〔2023〕9号\n关于某事的通知"])
+    assert (m.copy_no, m.secrecy, m.secrecy_period, m.urgency) == ("001012", "秘密", None, "加急")
+    m = extract(["某某大学文件\n某大发〔2023〕9号\n关于机密文件管理的通知\n各单位：\n密级：秘密。特急事项另行通知。\n"
+                 "电话：123456"])
+    assert (m.copy_no, m.secrecy, m.urgency) == (None, None, None)  # body words are no 版头
+    assert extract(["“加急：\n某某局文件\n某发〔2023〕1号\n关于某事的函"]).urgency == "加急"  # stray marks of a scan
+
+
+def test_header_without_wenjian_found_by_its_size():
+    lines = ["某某市人民政府", "某政函〔2024〕8号", "关于商请支持的函", "某某局："]
+    boxes = [(100, 100, 900, 220), (500, 300, 800, 340), (200, 400, 900, 460), (100, 500, 300, 540),
+             (100, 560, 900, 600)]
+    m = extract(["\n".join(lines + ["正文一行。"])], [boxes])
+    assert m.header == "某某市人民政府"
+    assert extract(["\n".join(lines + ["正文一行。"])]).header is None  # without boxes: no size to go by
+
+
+def test_issuer_from_title_header_or_signature():
+    assert extract(["某某局文件\n某发〔2024〕1号\n关于某事的通知\n各单位：\n正文。"]).issuer == "某某局"
+    assert extract(["关于某事的通知\n各单位：\n正文。\n某某县财政局\n2024年1月2日"]).issuer == "某某县财政局"
+    assert extract(["关于某事的通知\n各单位：\n正文。"]).issuer is None
+
+
+# --- 标题 and 文种 ------------------------------------------------------------------------------
+@pytest.mark.parametrize("title, kind", [
+    ("国务院办公厅关于做好防汛工作的通知", "通知"), ("关于申请经费的请示", "请示"), ("关于同意设立的批复", "批复"),
+    ("关于商请支持的函", "函"), ("关于某事的复函", "函"), ("关于加强管理的实施意见", "意见"), ("某某专题会议纪要", "纪要"),
+    ("关于表彰先进的决定", "决定"), ("关于交通管制的通告", "通告"), ("关于某事的公告", "公告"), ("某某会议公报", "公报"),
+    ("关于工作报告的决议", "决议"), ("关于审议条例草案的议案", "议案"), ("关于2024年工作的报告", "报告"),
+    ("中华人民共和国国务院令", "命令"), ("关于情况的通报", "通报"),
+    ("上海市普陀区2024年区级部门预算", "预算"), ("某某局2023年度部门决算", "决算"),
+    ("2024年政府信息公开工作年度报告", "年度报告"), ("物业服务采购合同", "合同"), ("预算绩效管理工作会议记录", "会议记录"),
+    ("随便写写", "other"), ("", "other"), (None, "other"),
+])
+def test_doc_type_from_the_title(title, kind):
+    assert doc_type_of(title) == kind
+
+
+def test_title_wrapped_over_lines_ends_in_its_type():
+    m = extract(["某某局文件\n某发〔2024〕1号\n某某局关于优化营商环境工作报告\n的决议\n各单位：\n正文。"])
+    assert m.title == "某某局关于优化营商环境工作报告的决议" and m.doc_type == "决议"
+    m = extract(["某某局文件\n某发〔2024〕1号\n某某局关于做好预算绩效\n管理工作的通知\n各单位：\n正文。"])
+    assert m.doc_type == "通知"  # not 预算, read from a half title
+
+
+# --- 主送, 附件, 署名, 附注, 版记 -----------------------------------------------------------------
+def test_recipients_with_and_without_the_colon():
+    assert extract(["关于某事的通知\n各有关单位：\n正文。"]).recipients == "各有关单位"
+    assert extract(["关于某事的通知\n局属各单位，机关各处室\n正文，要加强领导。"]).recipients == "局属各单位，机关各处室"
+    assert extract(["关于某事的通知\n请于2013年6月18日前将情况报送我单位\n正文。"]).recipients is None
+    assert extract(["某某会议公报\n会议于3月1日召开，听取了报告。"]).recipients is None
+
+
+def test_attachments_with_misread_numbering():
+    base = "关于某事的通知\n各单位：\n正文。\n{}\n某某局\n2024年1月2日"
+    assert extract([base.format("附件：1:防汛工作方案\n2.情况统计表")]).attachments == "防汛工作方案；情况统计表"
+    assert extract([base.format("附件: 防汛工作方案")]).attachments == "防汛工作方案"
+    assert extract([base.format("附件1")]).attachments is None  # the heading of an attachment page
+
+
+def test_note_cc_and_printer_with_scan_damage():
+    m = extract(["关于某事的通知\n各单位：\n正文。\n某某局\n2024年1月2日\n此件依申请公开）\n"
+                 "抄送：市委办公厅，市政协办公厅。\n某某局办公室：\n-2024年1月3日日发"])
+    assert m.note == "此件依申请公开"
+    assert m.cc == "市委办公厅，市政协办公厅"
+    assert (m.printer, m.print_date) == ("某某局办公室", "2024-01-03")
+    m = extract(["关于某事的通知\n各单位：\n正文。\n（此处添加印章）\n某某局\n2024年1月2日\n抄送：甲单位，乙单位\n"
+                 "某某局\n2024年1月3日印发"])
+    assert m.cc == "甲单位，乙单位"  # stops before the 印发 line, even without its 。
+    assert m.note is None  # a parenthesis before the date is no 附注
+
+
+def test_a_page_that_is_no_gongwen_invents_nothing():
+    m = extract(["物业服务采购合同\n甲方：某某局\n乙方：某某公司\n一、甲方应当按照约定支付费用。\n"
+                 "参照国发〔2023〕5号文件执行。\n签订日期：2024年5月6日"])
+    assert m.doc_type == "合同"
+    assert all(getattr(m, f) is None for f in ("copy_no", "secrecy", "urgency", "header", "doc_number", "signer",
+                                                "recipients", "attachments", "date", "note", "cc", "printer"))
+    assert extract([]).doc_type == "other" and extract([""]).title is None

@@ -68,7 +68,12 @@ rules:
     ("rules:\n  - {name: x, any: [a], category: c, colour: red}\n", "unknown key 'colour'"),
     ("rules:\n  - {any: [a], category: c}\n", "needs a name"),
     ("rules:\n  - {name: x, regex: '(', category: c}\n", "bad regex"),
-    ("rules:\n  - {name: x, category: c}\n", "needs at least one of any, all or regex"),
+    ("rules:\n  - {name: x, category: c}\n", "needs at least one of any, all, regex or when"),
+    ("rules:\n  - name: x\n    when: [year ~ 2020]\n    category: c\n", "cannot read condition 'year ~ 2020'"),
+    ("rules:\n  - name: x\n    when: [colour contains red]\n    category: c\n", "unknown field 'colour'"),
+    ("rules:\n  - name: x\n    when: ['doc_type in 通知']\n    category: c\n", "needs a list like"),
+    ("rules:\n  - name: x\n    when: ['issuer >= 3']\n    category: c\n", "compares only year"),
+    ("rules:\n  - {name: x, any: [a], retention: 5年}\n", "retention must be one of 永久, 30年, 10年"),
     ("rules:\n  - {name: x, any: [a]}\n", "neither a category nor tags"),
     ("rules:\n  - {name: x, any: [a], tags: [t], field: footer}\n", "field must be one of"),
     ("rules: 3\n", "must hold a list"),
@@ -84,3 +89,43 @@ def test_shipped_rules_load_and_classify_a_budget():
     assert c.category == "财政预算"
     c = classify(rules, "国防部关于放假的通知", "正文", "国防部")
     assert "通知" in c.tags
+
+
+def test_when_conditions_on_extracted_fields(tmp_path):
+    rules = rules_from(tmp_path, """
+rules:
+  - name: 政府通知
+    when:
+      - issuer contains 人民政府
+      - doc_type in [通知, 通报]
+      - year >= 2020
+    category: 政府文件
+  - name: 涉密
+    when: [secrecy is set]
+    tags: [涉密]
+    retention: 永久
+    priority: 5
+  - name: 一般
+    when: ["doc_type not in [纪要]"]
+    retention: 10年
+""")
+    values = {"issuer": "上海市人民政府", "doc_type": "通知", "year": 2024, "secrecy": None}
+    c = classify(rules, "关于做好防汛工作的通知", "正文", "上海市人民政府", values)
+    assert c.category == "政府文件"
+    assert c.hits[0].matched == ("issuer contains 人民政府 (上海市人民政府)", "doc_type in [通知, 通报] (通知)",
+                                 "year >= 2020 (2024)")
+    assert c.tags == () and c.retention == "10年"
+    old = classify(rules, "t", "", "上海市人民政府", values | {"year": 2019, "secrecy": "机密"})
+    assert old.category is None  # year 2019 < 2020
+    assert old.tags == ("涉密",) and old.retention == "永久"  # the higher priority chooses the 保管期限
+    assert classify(rules, "t", "", "某某局", values | {"issuer": "某某局"}).category is None  # no 人民政府
+    assert classify(rules, "t", "", None, {}).hits == ()  # a field that was not found satisfies nothing
+
+
+def test_shipped_rules_choose_retention_and_org():
+    rules = load_rules(ROOT / "rules")
+    values = {"issuer": "上海市人民政府", "doc_type": "决定", "year": 2024, "title": "关于表彰先进集体的决定"}
+    c = classify(rules, values["title"], "正文", values["issuer"], values)
+    assert c.retention == "永久"
+    c = classify(rules, "关于召开会议的通知", "定于下周召开会议", "某某局", {"doc_type": "通知", "year": 2024})
+    assert c.retention in ("10年", "30年")

@@ -131,7 +131,8 @@ def test_replace_classification(db, make_doc):
         assert s.execute(text("SELECT count(*) FROM rule_hits")).scalar() == 1
     assert (v.category, v.tags) == ("财政", ("乙", "丙"))
     assert v.hits == (RuleHitView("finance", "财政", ("乙",), "text", ("预算",)),)
-    assert inputs == [(doc_id, None, None, "政务公开工作要点", "财政", ("乙", "丙"))]
+    assert [tuple(i)[:6] for i in inputs] == [(doc_id, None, None, "政务公开工作要点", "财政", ("乙", "丙"))]
+    assert inputs[0].values["doc_type"] is None  # the stored 公文 fields come along for `when:` rules
     assert event == ("reclassified", "category 旧类 -> 财政; tags 甲, 乙 -> 乙, 丙")
 
 

@@ -1,116 +1,333 @@
-"""公文 fields from the page texts (pure functions). A first version: 发文字号, 标题, 文种, 发文机关,
-成文日期, 密级, 紧急程度. Tolerant of the brackets a scan or a typist may give for 〔〕."""
+"""公文 fields (GB/T 9704-2012 elements) from the page texts and line boxes. Pure functions.
+
+The page is read as GB/T 9704 lays it out: 版头 (份号, 密级★期限, 紧急程度, 发文机关标志, 发文字号 and
+签发人), then 标题, 主送机关, 正文, 附件说明, 署名 and 成文日期, 附注, and last the 版记 (抄送, 印发机关
+and 印发日期). Each element is looked for only in its zone, so a date or a 发文字号 quoted in the body
+is never taken for the document's own: a field the page does not have stays None."""
 from __future__ import annotations
 
 import re
-import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
 
-from archiver.document import Metadata
+from archiver.document import Box, FieldSpan, Metadata
 
-DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
-             "议案", "函", "纪要")
-OTHER_KINDS = (("预算", "预算"), ("决算", "决算"), ("年度报告", "年度报告"), ("合同", "合同"))
+from .patterns import (COPY_NO, ORG_ENDINGS, SECRECY, SIGNER, URGENCY, dates_in, doc_number_at_start, doc_type_of,
+                       is_plain_name, looks_like_org, norm)
+from .patterns import find_date, find_doc_number  # noqa: F401  (part of this module's interface)
 
-_OPEN, _CLOSE = "〔\\[［【(（", "〕\\]］】)）"
-DOC_NO = re.compile(rf"([\u4e00-\u9fff]{{1,12}}?)\s*[{_OPEN}]\s*((?:19|20)\d\d)\s*[{_CLOSE}]\s*(\d{{1,5}})\s*号")
-DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
-SECRECY = re.compile(r"(绝密|机密|秘密)\s*(★\s*[^\s]{0,6})?")
-URGENCY = re.compile(r"(特急|加急|平急|特提)")
-_CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
-
-
-def _cn_int(s: str) -> int:
-    """一..三十一 (and 二〇二四 digit by digit when called on a year)."""
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (_CN[tens] if tens else 1) * 10 + (_CN[ones] if ones else 0)
-    return int("".join(str(_CN[c]) for c in s))
+HEAD_LINES = 15  # the 版头 and the title sit within the first lines of page 1
+_WIDE = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"})
+_BANJI = re.compile(r"^(抄送|分送|印发|主题词)")
+_ITEM = re.compile(r"^\d{1,2}[.、:．]?(?=[\u4e00-\u9fff])")
+_NOTE = re.compile(r"\(?([^()]{2,80}?)\)?")
+# 印发 as a recogniser may read it (日发, 印友); only ever looked for right after a date.
+_PRINTED = re.compile(r"(印发|[日卬印]发|印[友反])$")
 
 
-def normalise_doc_number(agency: str, year: str, serial: str) -> str:
-    return f"{agency}〔{year}〕{int(serial)}号"
+@dataclass(frozen=True)
+class TextLine:
+    page: int
+    number: int  # 1-based within its page
+    text: str
+    norm: str
+    box: Box | None
 
 
-def find_doc_number(text: str) -> str | None:
-    m = DOC_NO.search(text)
-    return normalise_doc_number(*m.groups()) if m else None
+_LEAD = "‘’“”'\"`.,，、。-—–_~·•|"
+_TRAIL = "‘’“”'\"`.,，、-—–_~·•|"
 
 
-def find_date(text: str) -> str | None:
-    """The last full date in the text (成文日期 sits near the end); ISO format."""
-    found = []
-    for m in DATE.finditer(text):
-        found.append((m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in CN_DATE.finditer(text):
-        try:
-            found.append((m.start(), _cn_int(m.group(1)), _cn_int(m.group(2)), _cn_int(m.group(3))))
-        except (KeyError, ValueError):
+def _trim(n: str) -> str:
+    """Without the stray marks a recogniser puts at line ends (a quote for a speck, a dash for a rule),
+    and without an opening bracket that is never closed."""
+    n = n.lstrip(_LEAD).rstrip(_TRAIL)
+    if n[:1] in "(（" and not any(c in n for c in ")）"):
+        n = n[1:]
+    return n
+
+
+def _junk(n: str) -> bool:
+    """A read of specks, rules or a seal: no hanzi and under four letters or digits."""
+    return not re.search(r"[\u4e00-\u9fff]", n) and len(re.findall(r"[0-9A-Za-z]", n)) < 4
+
+
+def _lines(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | None) -> list[TextLine]:
+    out = []
+    for p, text in enumerate(page_texts, 1):
+        boxes = page_boxes[p - 1] if page_boxes is not None and p - 1 < len(page_boxes) else None
+        for i, line in enumerate(text.split("\n"), 1):
+            n = _trim(norm(line))
+            if n and not _junk(n):
+                box = boxes[i - 1] if boxes is not None and i - 1 < len(boxes) else None
+                out.append(TextLine(p, i, line.strip(), n, box))
+    return out
+
+
+class _Found:
+    """Field values and the lines they came from, collected as the zones are read."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self.spans: list[FieldSpan] = []
+
+    def put(self, field: str, value, *lines: TextLine) -> None:
+        if value in (None, "") or field in self.values:
+            return
+        if isinstance(value, str) and field not in ("doc_number", "date", "print_date", "copy_no"):
+            value = value.translate(_WIDE)  # norm() folded the Chinese punctuation; give it back
+        self.values[field] = value
+        if lines:
+            self.spans.append(FieldSpan(field, lines[0].page, lines[0].number, "\n".join(ln.text for ln in lines)))
+
+
+def _tall(lines: list[TextLine], i: int) -> bool:
+    """The line is set much larger than the page's typical line (the 版头 is 2–3x body size)."""
+    box = lines[i].box
+    heights = sorted(ln.box[3] - ln.box[1] for ln in lines if ln.box is not None and ln.page == lines[i].page)
+    if box is None or len(heights) < 4:
+        return False
+    return box[3] - box[1] >= 1.7 * heights[len(heights) // 2]
+
+
+def _ends_in_type(text: str) -> bool:
+    kind = doc_type_of(text)
+    return kind != "other" and (text.endswith(kind) or kind in ("函", "命令", "年度报告"))
+
+
+def _find_title(lines: list[TextLine], start: int) -> tuple[int, int] | None:
+    """(first, last) index of the title: a line with 关于 or ending in a 文种, joined with the lines
+    that complete it; else the first substantial line."""
+    end = min(len(lines), start + 10)
+    for i in range(start, end):
+        n = lines[i].norm
+        if n.endswith(("：", ":")) or _BANJI.match(n):
+            break
+        if "关于" in n or doc_type_of(n) != "other":
+            if len(n) > 60:
+                continue
+            last = i  # a title wrapped over lines: the longest run of title-like lines ending in a 文种
+            while last + 1 < min(i + 3, len(lines)) and not re.search(r"[。，,：:；;]", lines[last + 1].norm) \
+                    and len(lines[last + 1].norm) <= 30 and lines[last + 1].page == lines[i].page:
+                last += 1
+            for j in range(last, i - 1, -1):
+                if _ends_in_type("".join(ln.norm for ln in lines[i:j + 1])):
+                    return i, j
+            return i, i
+    for i in range(start, end):
+        n = lines[i].norm
+        if 4 <= len(n) <= 60 and not re.search(r"[。，,；;：:〔\[【(]", n) and not n.isdigit():
+            return i, i
+    return None
+
+
+def _head(lines: list[TextLine], found: _Found) -> int:
+    """Read the 版头; returns the index where the title search starts."""
+    limit = min(len(lines), HEAD_LINES)
+    page1 = [i for i in range(limit) if lines[i].page == lines[0].page]
+    dn = None
+    for i in page1:
+        hit = doc_number_at_start(lines[i].norm)
+        rest = lines[i].norm[hit[1]:] if hit else ""
+        if hit and (not rest or rest.startswith("签发人")):
+            dn = i
+            found.put("doc_number", hit[0], lines[i])
+            sig = SIGNER.search(lines[i].norm[hit[1]:])
+            if sig:
+                found.put("signer", sig.group(1), lines[i])
+            break
+    head_end = dn if dn is not None else (page1[-1] + 1 if page1 else 0)
+    header = None
+    for i in range(head_end):
+        n = lines[i].norm
+        if len(n) > 3 and n.rstrip(":：").endswith("文件") and not SECRECY.match(n):
+            header = i
+            break
+    if header is None and dn is not None:
+        header = next((i for i in range(dn) if _tall(lines, i) and not SECRECY.match(lines[i].norm)
+                       and not COPY_NO.match(lines[i].norm)), None)
+    if header is not None:
+        found.put("header", lines[header].norm.rstrip(":："), lines[header])
+    top = header if header is not None else (dn if dn is not None else min(4, len(lines)))
+    for i in range(top):
+        ln = lines[i]
+        m = COPY_NO.match(ln.norm)
+        if m:
+            found.put("copy_no", m.group(1).replace("O", "0").replace("o", "0"), ln)
+        m = SECRECY.match(ln.norm)
+        if m:
+            found.put("secrecy", m.group(1), ln)
+            found.put("secrecy_period", m.group(2), ln)
+        m = URGENCY.search(ln.norm)
+        if m and (len(ln.norm) <= 4 or SECRECY.match(ln.norm)):
+            found.put("urgency", m.group(1), ln)
+    for i in range((dn or 0), min(limit, (dn or 0) + 2)):  # 签发人 on its own line beside the number
+        sig = SIGNER.search(lines[i].norm)
+        if sig and dn is not None:
+            found.put("signer", sig.group(1), lines[i])
+    if dn is not None:
+        return dn + 1
+    return (header + 1) if header is not None else 0
+
+
+def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
+    """正文 ends in 附件说明, 署名 and 成文日期, 附注; then the 版记."""
+    banji = next((i for i in range(title_end + 1, len(lines)) if _BANJI.match(lines[i].norm)), len(lines))
+    date_i = None
+    for i in range(title_end + 1, len(lines)):
+        n = lines[i].norm
+        if "印发" in n or _printed_line(lines, i):
             continue
-    valid = [(pos, y, mo, d) for pos, y, mo, d in found if 1 <= mo <= 12 and 1 <= d <= 31]
-    if not valid:
-        return None
-    _, y, mo, d = max(valid)
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+        ds = dates_in(n)
+        if not ds or ds[-1][1] != len(n):
+            continue
+        prefix = n[:ds[-1][0]].strip("（(")
+        if prefix and not (is_plain_name(prefix) or looks_like_org(prefix)):
+            continue
+        if i < banji or date_i is None:
+            date_i = i
+    if date_i is not None:
+        ln = lines[date_i]
+        ds = dates_in(ln.norm)
+        found.put("date", ds[-1][2], ln)
+        prefix = ln.norm[:ds[-1][0]]
+        if prefix and (looks_like_org(prefix) or is_plain_name(prefix)):
+            found.put("signature", prefix, ln)
+        elif date_i - 1 > title_end:
+            prev = lines[date_i - 1]
+            if (looks_like_org(prev.norm) or is_plain_name(prev.norm)) and not prev.norm.startswith(("附件", "联系")):
+                found.put("signature", prev.norm, prev)
+    note_from = date_i + 1 if date_i is not None else max(title_end + 1, banji - 3)
+    for j in range(note_from, min(banji, note_from + 4)):
+        m = _NOTE.fullmatch(lines[j].norm)
+        if m and (lines[j].norm[0] == "(" or lines[j].norm[-1] == ")"):
+            found.put("note", m.group(1), lines[j])
+            break
+    stop = date_i if date_i is not None else banji
+    for i in range(title_end + 1, stop):
+        n = lines[i].norm
+        if n.startswith(("附件:", "附件：")):
+            items, used = [n.split(":", 1)[1] if ":" in n else n.split("：", 1)[1]], [lines[i]]
+            for j in range(i + 1, stop):
+                if _ITEM.match(lines[j].norm) and not dates_in(lines[j].norm):
+                    items.append(lines[j].norm)
+                    used.append(lines[j])
+                else:
+                    break
+            clean = [_ITEM.sub("", it).rstrip("。") for it in items]
+            found.put("attachments", "；".join(c for c in clean if c), *used)
+            break
+    _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)
 
 
-def find_doc_type(title: str | None) -> str | None:
-    if not title:
-        return None
-    t = title.rstrip("。 ")
-    for kind in sorted(DOC_TYPES, key=len, reverse=True):
-        if t.endswith(kind):
-            return kind
-    for word, kind in OTHER_KINDS:
-        if word in t:
-            return kind
-    return None
+def _printed_line(lines: list[TextLine], i: int) -> bool:
+    """The line ends in a date followed by 印发 (or a misreading of it)."""
+    if not 0 <= i < len(lines):
+        return False
+    n = lines[i].norm
+    ds = dates_in(n)
+    return bool(ds) and len(n) - ds[-1][1] == 2 and bool(_PRINTED.search(n))
 
 
-def find_title(lines: list[str]) -> str | None:
-    """The line (or two) starting with an issuer and ending in a 文种, else the first substantial line."""
-    for i, line in enumerate(lines[:25]):
-        if "关于" in line or find_doc_type(line) in DOC_TYPES:
-            title = line
-            if "关于" in line and not find_doc_type(line) and i + 1 < len(lines) and find_doc_type(lines[i + 1]):
-                title += lines[i + 1]
-            if len(title) <= 80 and not DOC_NO.search(title):
-                return title.strip()
-    for line in lines[:10]:
-        s = line.strip()
-        if len(s) >= 6 and not DOC_NO.search(s) and not SECRECY.match(s) and not s.isdigit():
-            return s
-    return None
+def _banji(lines: list[TextLine], start: int, found: _Found) -> None:
+    """版记: 抄送机关 (possibly over two lines), 印发机关 and 印发日期."""
+    for i in range(start, len(lines)):
+        n = lines[i].norm
+        if re.match(r"^抄送[:：]", n):
+            parts, used = [n[3:]], [lines[i]]
+            j = i + 1
+            while not parts[-1].endswith("。") and j < len(lines) and j < i + 3 and not _BANJI.match(lines[j].norm) \
+                    and not _printed_line(lines, j) and not _printed_line(lines, j + 1) and not dates_in(lines[j].norm):
+                parts.append(lines[j].norm)
+                used.append(lines[j])
+                j += 1
+            found.put("cc", "".join(parts).rstrip("。"), *used)
+        if _printed_line(lines, i):
+            ds = dates_in(n)
+            found.put("print_date", ds[-1][2], lines[i])
+            prefix = n[:ds[-1][0]].rstrip(":：")
+            if prefix and (looks_like_org(prefix) or is_plain_name(prefix)):
+                found.put("printer", prefix, lines[i])
+            elif not prefix and i > start:
+                prev = lines[i - 1]
+                if looks_like_org(prev.norm.rstrip(":：")) and not _BANJI.match(prev.norm):
+                    found.put("printer", prev.norm.rstrip(":："), prev)
 
 
-def find_issuer(lines: list[str], title: str | None) -> str | None:
-    """发文机关: the red header ('XX文件'), else the title's part before 关于."""
-    for line in lines[:6]:
-        s = line.strip()
-        if s.endswith("文件") and len(s) > 4:
-            return s[:-2]
+def _recipients_without_colon(n: str) -> bool:
+    """The line under the title names addressees though its colon was not read: short, no sentence
+    punctuation, ending like an organisation or a group of them (各有关单位, 机关各处室)."""
+    return (len(n) <= 40 and (n.startswith("各") or len(n) <= 15) and not re.search(r"[。；;！？《》0-9:：]", n)
+            and n.endswith(ORG_ENDINGS + ("单位", "处室", "部门", "学校")))
+
+
+def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
+    """发文机关 and the field it was taken from: the title's agency, the 版头, the signature."""
     if title and "关于" in title:
-        head = title.split("关于", 1)[0].strip()
-        if len(head) >= 2:
-            return head
-    return None
+        head = title.split("关于", 1)[0]
+        if 2 <= len(head) <= 40 and not head.isdigit():
+            return head, "title"
+    header = found.values.get("header")
+    if isinstance(header, str) and header.endswith("文件") and len(header) > 3:
+        return header[:-2], "header"
+    sig = found.values.get("signature")
+    if isinstance(sig, str) and looks_like_org(sig):
+        return sig, "signature"
+    if title:
+        m = re.match(r"^(.{2,30}?)(?:19|20)\d\d年(?:度)?.{0,12}(预算|决算|年度报告)", title)
+        if m and looks_like_org(m.group(1)):
+            return m.group(1), "title"
+    return None, None
 
 
-def extract(page_texts: list[str]) -> Metadata:
-    lines = [ln.strip() for t in page_texts for ln in t.split("\n") if ln.strip()]
-    text = "\n".join(lines)
-    head = "\n".join(lines[:12])
-    title = find_title(lines)
-    date = find_date(text)
-    secrecy = SECRECY.search(head)
-    urgency = URGENCY.search(head)
-    return Metadata(
-        title=title,
-        issuer=find_issuer(lines, title),
-        doc_number=find_doc_number(head) or find_doc_number(text),
-        doc_type=find_doc_type(title),
-        date=date,
-        year=int(date[:4]) if date else None,
-        secrecy=re.sub(r"\s", "", secrecy.group(0)) if secrecy else None,
-        urgency=urgency.group(1) if urgency else None,
-    )
+def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | None = None) -> Metadata:
+    """All 公文 fields of a document from its page texts (lines split by \\n) and, when known, the line
+    boxes of each page (one per line, same order), which help find a 版头 without 文件."""
+    lines = _lines(page_texts, page_boxes)
+    found = _Found()
+    if not lines:
+        return Metadata(doc_type="other")
+    start = _head(lines, found)
+    t = _find_title(lines, start)
+    title = None
+    if t is not None:
+        title_lines = lines[t[0]:t[1] + 1]
+        title = "".join(ln.norm for ln in title_lines)
+        found.put("title", title, *title_lines)
+        after = t[1] + 1
+        for k in range(after, min(after + 2, len(lines))):
+            n = lines[k].norm
+            if k == after and _recipients_without_colon(n):  # a scan often loses the colon
+                found.put("recipients", n, lines[k])
+                break
+            if n.endswith(("：", ":")) and not re.match(r"^(附件|抄送|联系人|电话)", n) and len(n) <= 80:
+                used = lines[after:k + 1]
+                if k > after and "。" in lines[after].norm:
+                    break
+                found.put("recipients", "".join(ln.norm for ln in used).rstrip("：:"), *used)
+                break
+        _tail(lines, t[1], found)
+    issuer, source = _issuer(found, title)
+    if issuer:
+        span = next((s for s in found.spans if s.field == source), None)
+        found.values["issuer"] = issuer
+        if span:
+            found.spans.append(FieldSpan("issuer", span.page, span.line, span.text))
+    v = found.values
+    year = None
+    for key in ("date", "doc_number", "title", "print_date"):
+        m = re.search(r"((?:19|20)\d\d)", str(v.get(key) or ""))
+        if m:
+            year = int(m.group(1))
+            break
+    return Metadata(title=title, issuer=v.get("issuer"), doc_number=v.get("doc_number"), doc_type=doc_type_of(title),
+                    date=v.get("date"), year=year, secrecy=v.get("secrecy"), urgency=v.get("urgency"),
+                    copy_no=v.get("copy_no"), secrecy_period=v.get("secrecy_period"), header=v.get("header"),
+                    signer=v.get("signer"), recipients=v.get("recipients"), attachments=v.get("attachments"),
+                    signature=v.get("signature"), note=v.get("note"), cc=v.get("cc"), printer=v.get("printer"),
+                    print_date=v.get("print_date"), spans=tuple(found.spans))
+
+
+def field_values(m: Metadata) -> dict:
+    """The fields of a Metadata by name (no spans): what rules' `when:` conditions and file names see."""
+    return {k: v for k, v in vars(m).items() if k != "spans"}

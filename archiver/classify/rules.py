@@ -14,8 +14,11 @@ import yaml
 from archiver.document import Classification, RuleHit
 from archiver.errors import ConfigError
 
+from .conditions import Condition, parse_condition
+
 FIELDS = ("title", "body", "issuer", "any")
-_KEYS = {"name", "category", "tags", "field", "any", "all", "none", "regex", "priority"}
+_KEYS = {"name", "category", "tags", "field", "any", "all", "none", "regex", "priority", "when", "retention", "org"}
+RETENTIONS = ("永久", "30年", "10年")  # DA/T 22-2015 保管期限
 
 
 def fold(text: str) -> str:
@@ -34,11 +37,19 @@ class Rule:
     regex: re.Pattern | None
     priority: int
     source: str  # file it came from
+    when: tuple[Condition, ...] = ()
+    retention: str | None = None
+    org: str | None = None
 
-    def match(self, fields: dict[str, str]) -> tuple[str, ...] | None:
-        """The keywords/patterns that made the rule fire, or None when it does not fire."""
+    def match(self, fields: dict[str, str], values: dict | None = None) -> tuple[str, ...] | None:
+        """The keywords/patterns/conditions that made the rule fire, or None when it does not fire."""
         text = fields["any"] if self.field == "any" else fields[self.field]
         matched: list[str] = []
+        for cond in self.when:
+            why = cond.test(values or {})
+            if why is None:
+                return None
+            matched.append(why)
         if self.any:
             found = [k for k in self.any if fold(k) in text]
             if not found:
@@ -68,6 +79,15 @@ def _strings(value, where: str, key: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _retention(value, where: str) -> str | None:
+    if value is None:
+        return None
+    value = str(value)
+    if value not in RETENTIONS:
+        raise ConfigError(f"{where}: retention must be one of {', '.join(RETENTIONS)}, got {value!r}")
+    return value
+
+
 def parse_rule(data: dict, where: str) -> Rule:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: a rule must be a mapping")
@@ -94,11 +114,13 @@ def parse_rule(data: dict, where: str) -> Rule:
                 tags=_strings(data.get("tags"), where, "tags"), field=field,
                 any=_strings(data.get("any"), where, "any"), all=_strings(data.get("all"), where, "all"),
                 none=_strings(data.get("none"), where, "none"), regex=regex, priority=priority,
-                source=where)
-    if not (rule.any or rule.all or rule.regex):
-        raise ConfigError(f"{where}: needs at least one of any, all or regex")
-    if not (rule.category or rule.tags):
-        raise ConfigError(f"{where}: assigns neither a category nor tags")
+                source=where, when=tuple(parse_condition(c, where) for c in _strings(data.get("when"), where, "when")),
+                retention=_retention(data.get("retention"), where),
+                org=str(data["org"]) if data.get("org") is not None else None)
+    if not (rule.any or rule.all or rule.regex or rule.when):
+        raise ConfigError(f"{where}: needs at least one of any, all, regex or when")
+    if not (rule.category or rule.tags or rule.retention or rule.org):
+        raise ConfigError(f"{where}: assigns neither a category nor tags (nor retention or org)")
     return rule
 
 
@@ -121,19 +143,35 @@ def load_rules(folder: Path) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def classify(rules: tuple[Rule, ...], title: str | None, body: str, issuer: str | None) -> Classification:
-    """Category of the highest-priority firing rule (first in file order on ties); tags of all."""
+def _best(fired: list[tuple[Rule, RuleHit]], attr: str) -> str | None:
+    """The value of `attr` from the highest-priority fired rule that sets it (first on ties)."""
+    best = None
+    for rule, _hit in fired:
+        value = getattr(rule, attr)
+        if value is not None and (best is None or rule.priority > best[0]):
+            best = (rule.priority, value)
+    return best[1] if best else None
+
+
+def classify(rules: tuple[Rule, ...], title: str | None, body: str, issuer: str | None,
+             values: dict | None = None) -> Classification:
+    """Category of the highest-priority firing rule (first in file order on ties); tags of all; the
+    保管期限 and 机构 of the highest-priority rules that set them. `values` are the 公文 fields for
+    `when` conditions (doc_type, year, issuer, ...)."""
     fields = {"title": fold(title or ""), "body": fold(body), "issuer": fold(issuer or "")}
     fields["any"] = fields["title"] + "\n" + fields["issuer"] + "\n" + fields["body"]
-    hits: list[RuleHit] = []
+    values = {"title": title, "issuer": issuer} | dict(values or {})
+    fired: list[tuple[Rule, RuleHit]] = []
     for rule in rules:
-        matched = rule.match(fields)
+        matched = rule.match(fields, values)
         if matched is not None:
-            hits.append(RuleHit(rule=rule.name, category=rule.category, tags=rule.tags, field=rule.field,
-                                matched=matched, priority=rule.priority))
+            fired.append((rule, RuleHit(rule=rule.name, category=rule.category, tags=rule.tags, field=rule.field,
+                                        matched=matched, priority=rule.priority)))
+    hits = [h for _r, h in fired]
     with_category = [h for h in hits if h.category]
     category = max(with_category, key=lambda h: h.priority).category if with_category else None
     tags: list[str] = []
     for h in hits:
         tags += [t for t in h.tags if t not in tags]
-    return Classification(category=category, tags=tuple(tags), hits=tuple(hits))
+    return Classification(category=category, tags=tuple(tags), hits=tuple(hits),
+                          retention=_best(fired, "retention"), org=_best(fired, "org"))

@@ -12,8 +12,13 @@ from sqlalchemy.orm import Session, defer, selectinload
 from ..document import Classification, Document, RuleHit
 from ..errors import NotFound
 from . import search
-from .tables import EVENT_KINDS, DocumentRow, DocumentTag, Event, Failure, LineRow, PageRow, RuleHitRow
-from .views import DocumentView, LineView, PageView, RuleHitView
+from .tables import EVENT_KINDS, DocumentRow, FieldSpanRow, DocumentTag, Event, Failure, LineRow, PageRow, RuleHitRow
+from .views import DocumentView, LineView, PageView, RuleHitView, SpanView
+
+# Metadata fields stored in documents columns of the same name (migration 0003).
+GONGWEN_COLUMNS = ("copy_no", "secrecy_period", "header", "signer", "recipients", "attachments", "signature", "note",
+                   "cc", "printer", "print_date")
+ARCHIVAL_COLUMNS = ("archival_code", "fonds", "retention", "org")
 
 
 class ClassificationInput(NamedTuple):
@@ -25,6 +30,7 @@ class ClassificationInput(NamedTuple):
     text: str
     category: str | None
     tags: tuple[str, ...]
+    values: dict = {}  # the stored 公文 fields, for rules' `when:` conditions
 
 
 def _json(values: Sequence[str]) -> str:
@@ -70,6 +76,7 @@ def add_document(s: Session, doc: Document, archive_path: str, thumbnails: Seque
         sha256=src.sha256, original_name=src.name, kind=src.kind, size=src.size, page_count=len(doc.pages),
         title=m.title, issuer=m.issuer, doc_number=m.doc_number, doc_type=m.doc_type, doc_date=m.date,
         year=year, secrecy=m.secrecy, urgency=m.urgency, category=c.category, archive_path=archive_path,
+        **{f: getattr(m, f) for f in GONGWEN_COLUMNS},
         duplicate_of=dup.document_id if dup else None,
         dup_hash_distance=dup.hash_distance if dup else None,
         dup_text_similarity=dup.text_similarity if dup else None,
@@ -84,6 +91,7 @@ def add_document(s: Session, doc: Document, archive_path: str, thumbnails: Seque
         ))
     row.tag_rows = _tag_rows(c.tags)
     row.rule_hits = _hit_rows(c.hits)
+    row.field_spans = [FieldSpanRow(field=sp.field, page=sp.page, line=sp.line, text=sp.text) for sp in m.spans]
     s.add(row)
     s.flush()
     search.index_document(s, row.id, title=m.title, meta=search.meta_text(m.issuer, m.doc_number, src.name),
@@ -94,6 +102,24 @@ def add_document(s: Session, doc: Document, archive_path: str, thumbnails: Seque
     else:
         record_event(s, "ingested", f"{src.name}: stored, {len(doc.pages)} pages", row.id)
     return row.id
+
+
+def assign_archival_code(s: Session, document_id: int, *, fonds: str, year: int | None, retention: str, org: str,
+                         make_code) -> str:
+    """Give a document its 档号 once: the next sequence number within its 全宗–年度–保管期限–机构 group.
+
+    make_code(seq) builds the code from the configured pattern. A document that has one keeps it, so
+    the number is stable across reclassification and re-runs; the unique index refuses a clash."""
+    row = _require(s, document_id)
+    if row.archival_code:
+        return row.archival_code
+    group = (DocumentRow.fonds == fonds, DocumentRow.retention == retention, DocumentRow.org == org,
+             DocumentRow.year.is_(None) if year is None else DocumentRow.year == year)
+    seq = (s.scalar(select(func.max(DocumentRow.archival_seq)).where(*group)) or 0) + 1
+    row.fonds, row.retention, row.org, row.archival_seq = fonds, retention, org, seq
+    row.archival_code = make_code(seq)
+    s.flush()
+    return row.archival_code
 
 
 def set_files(s: Session, document_id: int, archive_path: str, thumbnails: Sequence[str | None]) -> None:
@@ -174,13 +200,15 @@ def _duplicates_by_original(s: Session, ids: list[int] | None = None) -> dict[in
 
 
 def _view(row: DocumentRow, tags: tuple[str, ...], duplicates: tuple[int, ...],
-          pages: tuple[PageView, ...] = (), hits: tuple[RuleHitView, ...] = ()) -> DocumentView:
+          pages: tuple[PageView, ...] = (), hits: tuple[RuleHitView, ...] = (),
+          spans: tuple[SpanView, ...] = ()) -> DocumentView:
     return DocumentView(
         id=row.id, sha256=row.sha256, original_name=row.original_name, kind=row.kind, size=row.size,
         page_count=row.page_count, title=row.title, issuer=row.issuer, doc_number=row.doc_number,
         doc_type=row.doc_type, date=row.doc_date, year=row.year, secrecy=row.secrecy, urgency=row.urgency,
         category=row.category, tags=tags, archive_path=row.archive_path, duplicate_of=row.duplicate_of,
-        duplicates=duplicates, created_at=row.created_at, pages=pages, hits=hits,
+        duplicates=duplicates, created_at=row.created_at, pages=pages, hits=hits, spans=spans,
+        **{f: getattr(row, f) for f in GONGWEN_COLUMNS + ARCHIVAL_COLUMNS},
     )
 
 
@@ -189,7 +217,8 @@ def get_document(s: Session, document_id: int) -> DocumentView:
     row = s.scalar(
         select(DocumentRow).where(DocumentRow.id == document_id)
         .options(selectinload(DocumentRow.pages).selectinload(PageRow.lines),
-                 selectinload(DocumentRow.tag_rows), selectinload(DocumentRow.rule_hits))
+                 selectinload(DocumentRow.tag_rows), selectinload(DocumentRow.rule_hits),
+                 selectinload(DocumentRow.field_spans))
     )
     if row is None:
         raise NotFound(f"no document with id {document_id}")
@@ -201,7 +230,8 @@ def get_document(s: Session, document_id: int) -> DocumentView:
     hits = tuple(RuleHitView(h.rule, h.category, tuple(json.loads(h.tags)), h.field, tuple(json.loads(h.matched)))
                  for h in row.rule_hits)
     tags = tuple(t.tag for t in row.tag_rows)
-    return _view(row, tags, _duplicates_by_original(s, [document_id]).get(document_id, ()), pages, hits)
+    spans = tuple(SpanView(f.field, f.page, f.line, f.text) for f in row.field_spans)
+    return _view(row, tags, _duplicates_by_original(s, [document_id]).get(document_id, ()), pages, hits, spans)
 
 
 def get_documents(s: Session) -> list[DocumentView]:
@@ -209,7 +239,8 @@ def get_documents(s: Session) -> list[DocumentView]:
 
     Pages and lines come as plain rows rather than ORM objects: an archive holds millions of lines.
     """
-    rows = s.scalars(select(DocumentRow).options(defer(DocumentRow.text), selectinload(DocumentRow.rule_hits))
+    rows = s.scalars(select(DocumentRow).options(defer(DocumentRow.text), selectinload(DocumentRow.rule_hits),
+                                                 selectinload(DocumentRow.field_spans))
                      .order_by(DocumentRow.id)).all()
     lines: dict[int, list[LineView]] = defaultdict(list)
     for page_id, text, x0, y0, x1, y1, conf in s.execute(
@@ -225,7 +256,8 @@ def get_documents(s: Session) -> list[DocumentView]:
     return [
         _view(r, tags.get(r.id, ()), dups.get(r.id, ()), tuple(pages.get(r.id, ())),
               tuple(RuleHitView(h.rule, h.category, tuple(json.loads(h.tags)), h.field, tuple(json.loads(h.matched)))
-                    for h in r.rule_hits))
+                    for h in r.rule_hits),
+              tuple(SpanView(f.field, f.page, f.line, f.text) for f in r.field_spans))
         for r in rows
     ]
 
@@ -242,11 +274,13 @@ def classification_inputs(s: Session) -> Iterator[ClassificationInput]:
     """Each stored document's inputs to the rules, one at a time (texts are not all held in memory)."""
     ids = s.scalars(select(DocumentRow.id).order_by(DocumentRow.id)).all()
     for doc_id in ids:
-        r = s.execute(select(DocumentRow.title, DocumentRow.issuer, DocumentRow.text, DocumentRow.category)
-                      .where(DocumentRow.id == doc_id)).one_or_none()
+        r = s.execute(select(DocumentRow).options(defer(DocumentRow.text))
+                      .where(DocumentRow.id == doc_id)).scalar_one_or_none()
         if r is not None:  # deleted since the ids were read
-            yield ClassificationInput(doc_id, r.title, r.issuer, r.text, r.category,
-                                      _tags_by_document(s, [doc_id]).get(doc_id, ()))
+            values = {f: getattr(r, f) for f in ("doc_number", "doc_type", "year", "secrecy", "urgency") + GONGWEN_COLUMNS}
+            values["date"] = r.doc_date
+            yield ClassificationInput(doc_id, r.title, r.issuer, document_text(s, doc_id), r.category,
+                                      _tags_by_document(s, [doc_id]).get(doc_id, ()), values)
 
 
 def duplicate_groups(s: Session) -> list[tuple[int, list[int]]]:

@@ -186,6 +186,16 @@ def _iso(value: str | date | None, name: str) -> str | None:
         raise QueryError(f"{name} {value!r} is not a date (yyyy-mm-dd)") from None
 
 
+def _fold(value: str | None) -> str | None:
+    return "".join(unicodedata.normalize("NFKC", value).split()) if value else None
+
+
+def _fold_number(value: str | None) -> str | None:
+    """A 发文字号 filter as numbers are stored: brackets of any kind become 〔〕."""
+    value = _fold(value)
+    return value.translate(str.maketrans("[]【】()［］", "〔〕〔〕〔〕〔〕")) if value else None
+
+
 def search(
     s: Session,
     query: str,
@@ -197,16 +207,29 @@ def search(
     date_to: str | date | None = None,
     limit: int = 20,
     offset: int = 0,
+    issuer: str | None = None,
+    doc_number: str | None = None,
 ) -> list[SearchHit]:
-    """Documents matching `query` and the filters, best first (bm25), each with a marked snippet."""
+    """Documents matching `query` and the filters, best first (bm25), each with a marked snippet.
+
+    `issuer` and `doc_number` match as substrings (人民政府, 国办发, 〔2024〕 in any bracket). With an
+    empty query and at least one filter, every document passing the filters is listed, newest first."""
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset at least 0")
-    q = parse_query(query)
-    where = [f"{FTS_TABLE} MATCH :match"]
-    params: dict[str, object] = {"match": q.match_expression(), "limit": limit, "offset": offset}
+    filters_only = not query.strip() and any(v is not None for v in (category, doc_type, year, date_from, date_to,
+                                                                      issuer, doc_number))
+    q = None if filters_only else parse_query(query)
+    where = [] if q is None else [f"{FTS_TABLE} MATCH :match"]
+    params: dict[str, object] = {"limit": limit, "offset": offset}
+    if q is not None:
+        params["match"] = q.match_expression()
     for column, value in (("category", category), ("doc_type", doc_type), ("year", year)):
         if value is not None:
             where.append(f"d.{column} = :{column}")
+            params[column] = value
+    for column, value in (("issuer", _fold(issuer)), ("doc_number", _fold_number(doc_number))):
+        if value:  # instr, not LIKE: a % or _ in the filter is meant literally
+            where.append(f"instr(d.{column}, :{column}) > 0")
             params[column] = value
     if (start := _iso(date_from, "date_from")) is not None:
         where.append("d.doc_date >= :date_from")
@@ -214,6 +237,13 @@ def search(
     if (end := _iso(date_to, "date_to")) is not None:
         where.append("d.doc_date <= :date_to")
         params["date_to"] = end
+    if q is None:
+        rows = s.execute(sql(
+            f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, 0 AS rank "
+            f"FROM documents AS d WHERE {' AND '.join(where)} "
+            f"ORDER BY d.doc_date IS NULL, d.doc_date DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+        return [SearchHit(r.id, r.title, r.original_name, snippet(r.text, ()), 0.0, r.category, r.doc_type, r.year)
+                for r in rows]
     rows = s.execute(
         sql(
             f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "

@@ -39,13 +39,31 @@ class DocumentRow(Base):
     size: Mapped[int]
     page_count: Mapped[int]
     title: Mapped[str | None] = mapped_column(Text)
-    issuer: Mapped[str | None] = mapped_column(Text)
+    issuer: Mapped[str | None] = mapped_column(Text, index=True)
     doc_number: Mapped[str | None] = mapped_column(String(200))
     doc_type: Mapped[str | None] = mapped_column(String(32), index=True)
     doc_date: Mapped[str | None] = mapped_column(String(10), index=True)  # ISO yyyy-mm-dd
     year: Mapped[int | None] = mapped_column(index=True)
     secrecy: Mapped[str | None] = mapped_column(String(32))
     urgency: Mapped[str | None] = mapped_column(String(32))
+    # 公文 fields of GB/T 9704-2012 (migration 0003); where each was read is in field_spans.
+    copy_no: Mapped[str | None] = mapped_column(Text)
+    secrecy_period: Mapped[str | None] = mapped_column(Text)
+    header: Mapped[str | None] = mapped_column(Text)
+    signer: Mapped[str | None] = mapped_column(Text)
+    recipients: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    cc: Mapped[str | None] = mapped_column(Text)
+    printer: Mapped[str | None] = mapped_column(Text)
+    print_date: Mapped[str | None] = mapped_column(Text)
+    # Archival number (DA/T 22-2015): parts and the 档号 built from them; assigned once, never recomputed.
+    fonds: Mapped[str | None] = mapped_column(Text)
+    retention: Mapped[str | None] = mapped_column(Text)
+    org: Mapped[str | None] = mapped_column(Text)
+    archival_seq: Mapped[int | None]
+    archival_code: Mapped[str | None] = mapped_column(Text, unique=True, index=True)
     category: Mapped[str | None] = mapped_column(String(200), index=True)
     archive_path: Mapped[str] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)
@@ -62,6 +80,9 @@ class DocumentRow(Base):
     )
     rule_hits: Mapped[list[RuleHitRow]] = relationship(
         order_by="RuleHitRow.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    field_spans: Mapped[list[FieldSpanRow]] = relationship(
+        order_by="FieldSpanRow.id", cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -121,6 +142,19 @@ class RuleHitRow(Base):
     field: Mapped[str] = mapped_column(String(32))
     matched: Mapped[str] = mapped_column(Text)  # JSON list of strings
     priority: Mapped[int] = mapped_column(default=0)
+
+
+class FieldSpanRow(Base):
+    """The line a 公文 field was read from (page and line 1-based), as recognised."""
+
+    __tablename__ = "field_spans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    page: Mapped[int]
+    line: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
 
 
 class Failure(Base):

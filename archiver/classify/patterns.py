@@ -1,0 +1,131 @@
+"""Patterns and normalisers of the GB/T 9704-2012 公文 elements, tolerant of recognition errors.
+
+A scan or a typist gives 〔2024〕 as [2024], 【2024】 or (2024); a recogniser reads 〇 as O or 0 and
+puts spaces where the type was letter-spaced. Matching therefore runs on `norm()` text: NFKC
+(full-width digits and brackets folded), all whitespace removed."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_OPEN, _CLOSE = r"〔\[［【(（{｛<〈", r"〕\]］】)）}｝>〉"
+# Year digits as a recogniser may read them: O/o for 0, l/I for 1.
+_YD = r"[0-9OoDlI]"
+_AGENCY = r"[\u4e00-\u9fffA-Za-z]{1,14}?"
+# The agency code is what the line starts with; a line starting with a verb quotes another document.
+DOC_NO = re.compile(rf"^(?!根据|按照|依据|依照|参照|转发|对照|经|见)({_AGENCY})[{_OPEN}]((?:19|20|l9|2O){_YD}{_YD})[{_CLOSE}]第?([0-9OolI]{{1,5}})号")
+# 命令(令) are numbered without a year: 国令第711号, 某某市人民政府令第3号.
+ORDER_NO = re.compile(r"^([\u4e00-\u9fff]{1,20}令)第([0-9]{1,5})号")
+DATE = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
+# 〇 as a recogniser or a typist may give it: ○ O o 0 零 Ｏ (NFKC folds the last to O).
+_CN_DIGIT = "〇○零OoО0一二三四五六七八九"
+CN_DATE = re.compile(rf"([{_CN_DIGIT}]{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})日")
+SECRECY = re.compile(r"^(绝密|机密|秘密)(?:[★☆*＊]([0-9一二三四五六七八九十]{1,3}年|长期))?")
+URGENCY = re.compile(r"(特急|加急)")
+COPY_NO = re.compile(r"^(?:份号[:：]?)?([0-9Oo]{6})$")
+SIGNER = re.compile(r"签发人[:：]?(.+)$")
+DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
+             "议案", "函", "纪要")
+# Organisation names end with one of these; used to tell a signature line from a stray phrase.
+ORG_ENDINGS = ("政府", "委员会", "办公厅", "办公室", "局", "厅", "部", "院", "委", "会", "处", "科", "中心", "街道",
+               "公司", "学校", "大学", "学院", "所", "站", "队", "署", "馆", "社", "团", "党委", "党组", "支部",
+               "镇", "乡", "村", "组", "司", "监狱", "法院", "检察院", "银行")
+_CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "o": 0, "О": 0, "0": 0}
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1"})
+
+
+def norm(text: str) -> str:
+    """NFKC-folded text with every whitespace character removed (a scan's spaces mean nothing)."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _cn_int(s: str) -> int:
+    """一..三十一, and 二〇二四 read digit by digit."""
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN[tens] if tens else 1) * 10 + (_CN[ones] if ones else 0)
+    return int("".join(str(_CN[c]) for c in s))
+
+
+def iso_date(y: int, m: int, d: int) -> str | None:
+    if not (1900 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def dates_in(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, ISO date) of every full date in already-normalised text, in order."""
+    found = []
+    for m in DATE.finditer(text):
+        iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if iso:
+            found.append((m.start(), m.end(), iso))
+    for m in CN_DATE.finditer(text):
+        try:
+            iso = iso_date(_cn_int(m.group(1)), _cn_int(m.group(2)), _cn_int(m.group(3)))
+        except (KeyError, ValueError):
+            continue
+        if iso:
+            found.append((m.start(), m.end(), iso))
+    return sorted(found)
+
+
+def doc_number_at_start(text: str) -> tuple[str, int] | None:
+    """(normalised 发文字号, end offset) when normalised `text` begins with one; brackets and 〇/O folded."""
+    m = DOC_NO.match(text)
+    if m:
+        agency, year, serial = m.group(1), m.group(2).translate(_DIGIT_FIX), m.group(3).translate(_DIGIT_FIX)
+        if not year.isdigit() or not serial.isdigit() or int(serial) == 0:
+            return None
+        return f"{agency}〔{year}〕{int(serial)}号", m.end()
+    m = ORDER_NO.match(text)
+    if m:
+        return f"{m.group(1)}第{int(m.group(2))}号", m.end()
+    return None
+
+
+def find_doc_number(text: str) -> str | None:
+    """The 发文字号 a line of text starts with (see doc_number_at_start), else None."""
+    hit = doc_number_at_start(norm(text))
+    return hit[0] if hit else None
+
+
+def find_date(text: str) -> str | None:
+    """The first full date in the text as ISO yyyy-mm-dd, in Arabic or Chinese numerals."""
+    found = dates_in(norm(text))
+    return found[0][2] if found else None
+
+
+def doc_type_of(title: str | None) -> str:
+    """文种 from the title: one of the 15 公文 types, 预算 决算 年度报告 合同 会议记录, else `other`."""
+    t = norm(title or "").rstrip("。.")
+    if not t:
+        return "other"
+    if t.endswith("年度报告"):
+        return "年度报告"
+    if t.endswith("复函"):
+        return "函"
+    if t.endswith("令") and not t.endswith("命令"):
+        return "命令"
+    for kind in DOC_TYPES:
+        if t.endswith(kind):
+            return kind
+    for word in ("会议记录", "合同", "决算", "预算"):
+        if t.endswith(word):
+            return word
+    for word in ("决算", "预算", "合同", "会议记录", "纪要"):
+        if word in t:
+            return word
+    return "other"
+
+
+def looks_like_org(text: str) -> bool:
+    """A short line without sentence punctuation ending like an organisation name."""
+    t = norm(text)
+    return 2 <= len(t) <= 40 and not re.search(r"[。，,；;：:！？!?、]", t) and t.endswith(ORG_ENDINGS)
+
+
+def is_plain_name(text: str) -> bool:
+    """A short line without sentence punctuation or digits (a signature that is not a known org name)."""
+    t = norm(text)
+    return 2 <= len(t) <= 30 and not re.search(r"[。，,；;：:！？!?、0-9()（）《》]", t)
