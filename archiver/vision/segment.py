@@ -92,7 +92,8 @@ def _union_find_merge(boxes: np.ndarray, pairs: list[tuple[int, int]]) -> np.nda
     return np.array(out, dtype=np.int64).reshape(-1, 4)
 
 
-def _merge_row_neighbours(boxes: np.ndarray, v_integral: np.ndarray, max_gap: float) -> np.ndarray:
+def _merge_row_neighbours(boxes: np.ndarray, v_integral: np.ndarray, max_gap: float,
+                          char_h: float = 0.0) -> np.ndarray:
     """Join blobs side by side on one row (spaced titles, dot leaders) unless a column rule or a
     gap wider than max_gap lies between them."""
     if len(boxes) < 2:
@@ -102,7 +103,14 @@ def _merge_row_neighbours(boxes: np.ndarray, v_integral: np.ndarray, max_gap: fl
     overlap = np.minimum(y1, y1.T) - np.maximum(y0, y0.T)
     gap = np.maximum(x0, x0.T) - np.minimum(x1, x1.T)
     same_row = overlap >= 0.6 * np.minimum(h, h.T)
-    cand = np.argwhere(np.triu(same_row & (gap <= max_gap), 1))
+    near = gap <= max_gap
+    if char_h > 0:
+        # A dot joins the character right beside it (。，、, a decimal point, leader dots) but never
+        # bridges a wide gap: dust strewn along a row would otherwise chain a line out to the margin.
+        tiny = (np.maximum(x1 - x0, h) < 0.35 * char_h).ravel()
+        either = tiny[:, None] | tiny[None, :]
+        near &= ~either | (gap <= 0.6 * char_h)
+    cand = np.argwhere(np.triu(same_row & near, 1))
     pairs = []
     for a, b in cand:
         left, right = (a, b) if boxes[a, 0] <= boxes[b, 0] else (b, a)
@@ -116,8 +124,9 @@ def _merge_row_neighbours(boxes: np.ndarray, v_integral: np.ndarray, max_gap: fl
     return _union_find_merge(boxes, pairs) if pairs else boxes
 
 
-def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float) -> list[Box]:
-    """Tight boxes of the ink in one blob, cut where whole empty rows separate two tall parts."""
+def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float, max_gap: int | None = None) -> list[Box]:
+    """Tight boxes of the ink in one blob, cut where whole empty rows separate two tall parts, and
+    within a part where empty columns wider than max_gap separate ink."""
     rows = ink.any(axis=1)
     ys = np.flatnonzero(rows)
     if len(ys) == 0:
@@ -140,7 +149,16 @@ def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float) -> list[Box]
     out = []
     for a, b in merged:
         cols = np.flatnonzero(ink[a:b].any(axis=0))
-        out.append((x0 + int(cols[0]), y0 + int(a), x0 + int(cols[-1]) + 1, y0 + int(b)))
+        # The smear bridges only small gaps within a row, so a wide one inside a part means the blob
+        # was joined through the row above or below (often by dust); the pieces are rejoined later
+        # by _merge_row_neighbours where they belong together.
+        cuts = np.flatnonzero(np.diff(cols) > max_gap) if max_gap is not None else np.array([], int)
+        starts = np.concatenate([[0], cuts + 1])
+        ends = np.concatenate([cuts, [len(cols) - 1]])
+        for s0, e0 in zip(starts, ends):
+            piece = ink[a:b, cols[s0]:cols[e0] + 1]
+            rows_in = np.flatnonzero(piece.any(axis=1))
+            out.append((x0 + int(cols[s0]), y0 + int(a + rows_in[0]), x0 + int(cols[e0]) + 1, y0 + int(a + rows_in[-1]) + 1))
     return out
 
 
@@ -178,13 +196,13 @@ def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i, :4])
         ink = (labels[y:y + h, x:x + w] == i) & (text[y:y + h, x:x + w] > 0)
-        boxes.extend(_split_rows(ink, x, y, min_part=0.45 * ch))
+        boxes.extend(_split_rows(ink, x, y, min_part=0.45 * ch, max_gap=kw + 1))
     if not boxes:
         return []
 
     arr = np.array(boxes, dtype=np.int64)
     v_integral = cv2.integral((rules.vertical > 0).astype(np.uint8))
-    arr = _merge_row_neighbours(arr, v_integral, max_gap=2.5 * ch)
+    arr = _merge_row_neighbours(arr, v_integral, max_gap=2.5 * ch, char_h=ch)
 
     w = arr[:, 2] - arr[:, 0]
     h = arr[:, 3] - arr[:, 1]
