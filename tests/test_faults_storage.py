@@ -191,3 +191,30 @@ def test_a_really_full_archive_disk(archive_config, tmp_path):
         pipeline.db.close()
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_the_daemon_waits_for_a_database_locked_at_start_up(archive_config, tmp_path):
+    """Found by the soak: another writer holding the database while the daemon (re)starts used to kill it."""
+    from .crashkit import Daemon
+
+    s = settings_with(archive_config, "database: {url: sqlite:///archive/archive.db, busy_timeout: 0.2}\n")
+    make_pipeline(s).db.close()  # the database exists, at head
+    other = sqlite3.connect(s.paths.archive / "archive.db", isolation_level=None)
+    # Out of WAL, an exclusive lock keeps readers out too: the daemon cannot even read the schema revision.
+    assert other.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("INSERT INTO events(kind, message, created_at) VALUES ('failed', 'held', 'now')")
+    d = Daemon(archive_config, tmp_path / "d.log")
+    try:
+        assert d.wait_for("waiting to start", 60), d.text()
+        assert d.proc.poll() is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    try:
+        assert d.wait_for("watching", 60), d.text()
+        f = text_pdf(s.paths.work.parent / "n.pdf", [NOTICE])
+        f.rename(s.paths.inbox / "n.pdf")
+        assert d.wait_for("stored id=1 n.pdf", 60), d.text()
+    finally:
+        assert d.stop() == 0

@@ -24,10 +24,11 @@ FIX = "run `python manage.py migrate`"
 
 def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> None:
     cur = dbapi_connection.cursor()
+    # First, so that the pragmas below wait for another writer too instead of failing at once.
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # how long a write waits for another writer
     # WAL lets the site builder read while the daemon writes; NORMAL is durable enough under WAL.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # how long a write waits for another writer
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 

@@ -1,0 +1,372 @@
+"""Soak: feed generated documents through a real `manage.py watch` process while injecting faults at
+random, then check that nothing was lost, nothing stored twice, nothing left half-done; print pages per
+minute and the daemon's memory as the archive grows.
+
+    python -m archiver.bench.soak [--pages 2000] [--fault-rate 0.05] [--seed 1] [--work DIR] [--no-site]
+
+Faults (each drawn item is a fault with probability --fault-rate; the kinds are dealt round-robin from a
+shuffled list, so a short run still meets every kind): kill -9 of the daemon at a random moment (it is
+restarted at once), the database held by another writer past database.busy_timeout, a copy spread over
+seconds, the same bytes dropped again, a symlink out of the inbox, and bad files (random bytes, zero
+bytes, truncated PDF, encrypted PDF, a zip named .pdf, a 20,000-page PDF, a 30,000² image).
+Exit status 0 when every invariant holds."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archiver.bench import badfiles
+
+ROOT = Path(__file__).resolve().parents[2]
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+BAD_KINDS = ("random-bytes", "zero-bytes", "truncated-pdf", "encrypted-pdf", "zip-as-pdf", "page-count-bomb",
+             "huge-image")
+FAULT_KINDS = BAD_KINDS + ("kill-9", "db-locked", "slow-copy", "same-bytes-again", "symlink-out")
+PHRASES = ["关于加强", "安全生产", "工作的通知", "各区县人民政府", "市政府各部门", "现将有关事项通知如下", "请认真贯彻落实",
+           "财政预算", "防汛防台", "信息公开", "档案管理", "疫情防控", "节能减排", "人才引进", "消防检查", "交通整治",
+           "垃圾分类", "专项资金", "绩效评价", "政府采购", "值班安排", "请示", "批复", "函", "会议纪要", "特此通知",
+           "抄送", "印发", "联系人", "联系电话"]
+
+
+@dataclass
+class Item:
+    name: str
+    kind: str  # "good" or a fault kind
+    sha256: str = ""
+    pages: int = 0
+    expect: str = "stored"  # stored | failed | duplicate-of-earlier | refused
+
+
+@dataclass
+class Memory:
+    """VmRSS samples of the daemon, with how many documents were stored when each was taken."""
+
+    samples: list[tuple[int, float]] = field(default_factory=list)  # (documents stored, RSS MB)
+    peak_mb: float = 0.0
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_config(work: Path, site: bool) -> Path:
+    cfg = work / "config.yaml"
+    cfg.write_text(
+        f"database: {{url: sqlite:///archive/archive.db, busy_timeout: 1}}\n"
+        f"ocr: {{weights: '{ROOT / 'archiver/ocr/weights'}', threads: 1}}\n"
+        f"rules: {{folder: '{ROOT / 'rules'}'}}\n"
+        f"site: {{auto_build: {'true' if site else 'false'}, templates: '{ROOT / 'templates'}'}}\n"
+        "watch: {stable_seconds: 0.5, rescan_seconds: 2, empty_seconds: 5, max_interrupted: 100}\n", encoding="utf-8")
+    return cfg
+
+
+def text_pdf(path: Path, pages: list[list[str]]) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "WQY" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("WQY", str(FONT), subfontIndex=0))
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for lines in pages:
+        y = A4[1] - 80
+        for line in lines:
+            c.setFont("WQY", 14)
+            c.drawString(60, y, line)
+            y -= 26
+        c.showPage()
+    c.save()
+    return path
+
+
+def scan_png(path: Path, lines: list[str]) -> Path:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", (1240, 700), 255)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), 40)
+    for i, line in enumerate(lines):
+        d.text((100, 100 + 80 * i), line, font=font, fill=20)
+    img.save(path)
+    return path
+
+
+def document_lines(rng: random.Random, n: int, page: int) -> list[str]:
+    head = [f"某市{rng.choice(PHRASES)}文件 某发〔{rng.randint(2000, 2025)}〕{n}号 第{page}页"]
+    return head + ["".join(rng.choice(PHRASES) for _ in range(rng.randint(2, 4))) + f"（{n}-{page}-{i}）"
+                   for i in range(rng.randint(4, 12))]
+
+
+class Daemon:
+    def __init__(self, cfg: Path, log: Path):
+        self.log = open(log, "a", encoding="utf-8")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "--config", str(cfg), "watch"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=120)
+
+
+def stored_count(db: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return -1
+
+
+def watch_memory(get_pid, db: Path, mem: Memory, stop: threading.Event) -> None:
+    last = 0
+    while not stop.wait(0.5):
+        try:
+            status = Path(f"/proc/{get_pid()}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        rss = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+        mem.peak_mb = max(mem.peak_mb, int(fields.get("VmHWM", "0 kB").split()[0]) / 1024)
+        n = stored_count(db)
+        last = n if n >= 0 else last
+        mem.samples.append((last, rss))
+
+
+def plan(pages: int, rate: float, rng: random.Random) -> list[str]:
+    """The kinds of the items to drop: good documents until `pages` pages, faults mixed in at `rate`."""
+    kinds = list(FAULT_KINDS)
+    rng.shuffle(kinds)
+    out, dealt, total = [], 0, 0
+    while total < pages:
+        if rng.random() < rate:
+            out.append(kinds[dealt % len(kinds)])
+            dealt += 1
+        else:
+            out.append("good")
+            total += 3  # the mean pages of a good document (1 to 5)
+    return out
+
+
+def drop(inbox: Path, src: Path, name: str) -> None:
+    """As a scanner that writes under a temp name and renames (the common, quick case)."""
+    part = inbox / (name + ".part")
+    shutil.copyfile(src, part)
+    part.rename(inbox / name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m archiver.bench.soak", description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=2000, help="pages of good documents to feed")
+    ap.add_argument("--fault-rate", type=float, default=0.05)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--work", type=Path, default=None, help="keep the archive here (default: a temp folder)")
+    ap.add_argument("--no-site", action="store_true", help="no HTML rebuild after each batch")
+    ap.add_argument("--max-waiting", type=int, default=20, help="files waiting in the inbox before feeding pauses")
+    args = ap.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="soak-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    cfg = write_config(work, site=not args.no_site)
+    inbox, gen, outside = work / "inbox", work / "generated", work / "outside"
+    for d in (inbox, gen, outside):
+        d.mkdir(exist_ok=True)
+    db = work / "archive" / "archive.db"
+    items: list[Item] = []
+    good: list[Item] = []
+    kinds = plan(args.pages, args.fault_rate, rng)
+    print(f"soak: {len(kinds)} items ({sum(k != 'good' for k in kinds)} faults), work folder {work}", flush=True)
+
+    daemon = Daemon(cfg, work / "daemon.log")
+    mem, stop = Memory(), threading.Event()
+    sampler = threading.Thread(target=watch_memory, args=(lambda: daemon.proc.pid, db, mem, stop), daemon=True)
+    sampler.start()
+    deaths: list[str] = []  # the daemon must only ever stop when we kill it
+
+    def keep_alive() -> None:
+        nonlocal daemon
+        if daemon.proc.poll() is not None:
+            deaths.append(f"the daemon exited by itself with status {daemon.proc.returncode}")
+            daemon = Daemon(cfg, work / "daemon.log")
+
+    t0 = time.monotonic()
+    injected: dict[str, int] = {}
+    for n, kind in enumerate(kinds):
+        while sum(1 for p in inbox.rglob("*") if p.is_file()) >= args.max_waiting:
+            keep_alive()
+            time.sleep(0.2)
+        if kind != "good":
+            injected[kind] = injected.get(kind, 0) + 1
+        name = f"{n:05d}-{kind}"
+        if kind == "good":
+            if n % 25 == 0:  # now and then a scan that needs OCR
+                src = scan_png(gen / f"{name}.png", document_lines(rng, n, 1)[:4])
+                item = Item(f"{name}.png", kind, pages=1)
+            else:
+                count = rng.randint(1, 5)
+                src = text_pdf(gen / f"{name}.pdf", [document_lines(rng, n, p) for p in range(1, count + 1)])
+                item = Item(f"{name}.pdf", kind, pages=count)
+            item.sha256 = sha256(src)
+            drop(inbox, src, item.name)
+            good.append(item)
+        elif kind in BAD_KINDS:
+            src = gen / f"{name}.pdf"
+            if kind == "random-bytes":
+                badfiles.random_bytes(src, rng.randint(1, 50000), seed=n)
+            elif kind == "zero-bytes":
+                src.write_bytes(b"")
+            elif kind == "truncated-pdf":
+                badfiles.truncated(text_pdf(gen / f"{name}-whole.pdf", [document_lines(rng, n, 1)]), src, rng.uniform(0.2, 0.9))
+            elif kind == "encrypted-pdf":
+                badfiles.encrypted_pdf(src)
+            elif kind == "zip-as-pdf":
+                badfiles.zip_file(src)
+            elif kind == "page-count-bomb":
+                badfiles.skeleton_pdf(src, 20000)
+            else:
+                src = badfiles.huge_png(gen / f"{name}.png", 30000, 30000)
+            item = Item(src.name, kind, expect="failed")
+            drop(inbox, src, item.name)
+        elif kind == "kill-9":
+            time.sleep(rng.uniform(0, 1.5))
+            daemon.kill()
+            daemon = Daemon(cfg, work / "daemon.log")
+            continue
+        elif kind == "db-locked":
+            if not db.exists():
+                injected[kind] -= 1
+            else:
+                con = sqlite3.connect(db, isolation_level=None, timeout=30)
+                con.execute("BEGIN IMMEDIATE")
+                time.sleep(2.5)  # past the daemon's busy_timeout of 1 s: its write gives up and retries later
+                con.execute("ROLLBACK")
+                con.close()
+            continue
+        elif kind == "slow-copy":
+            src = text_pdf(gen / f"{name}.pdf", [document_lines(rng, n, p) for p in (1, 2)])
+            item = Item(src.name, kind, sha256=sha256(src), pages=2)
+            data = src.read_bytes()
+            with open(inbox / item.name, "wb") as f:  # 8 pieces over ~2 s, gaps under the 0.5 s window
+                for i in range(8):
+                    f.write(data[i * len(data) // 8:(i + 1) * len(data) // 8])
+                    f.flush()
+                    time.sleep(0.25)
+            good.append(item)
+        elif kind == "same-bytes-again":
+            if not good:
+                injected[kind] -= 1
+                continue
+            earlier = rng.choice(good)
+            item = Item(f"{name}-again{Path(earlier.name).suffix}", kind, sha256=earlier.sha256,
+                        expect="duplicate-of-earlier")
+            drop(inbox, next(gen.glob(earlier.name)), item.name)
+        else:  # symlink-out
+            target = text_pdf(outside / f"{name}.pdf", [["外部文件，不应归档"]])
+            item = Item(f"{name}.pdf", kind, sha256=sha256(target), expect="refused")
+            (inbox / item.name).symlink_to(target)
+        items.append(item)
+
+    # wait for the inbox to empty and the last document to land
+    end = time.monotonic() + 1800
+    while time.monotonic() < end and any(p.is_file() or p.is_symlink() for p in inbox.rglob("*")):
+        keep_alive()
+        time.sleep(0.5)
+    fed_s = time.monotonic() - t0
+    time.sleep(3)
+    stop.set()
+    rc = daemon.stop()
+    return report(work, cfg, items, good, mem, injected, fed_s, rc, deaths)
+
+
+def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memory, injected: dict[str, int],
+           seconds: float, rc: int, deaths: list[str]) -> int:
+    from archiver import config
+    from archiver.check import check
+    from archiver.cli import open_db
+
+    settings = config.load(cfg)
+    db = open_db(settings)
+    problems: list[str] = list(deaths)
+    with db.engine.connect() as con:
+        rows = con.exec_driver_sql("SELECT sha256, page_count FROM documents").fetchall()
+        failures = {r[0] for r in con.exec_driver_sql("SELECT original_name FROM failures")}
+        running = con.exec_driver_sql("SELECT count(*) FROM jobs WHERE state = 'running'").scalar()
+    shas = [r[0] for r in rows]
+    if len(shas) != len(set(shas)):
+        problems.append(f"{len(shas) - len(set(shas))} documents stored twice")
+    missing = [g.name for g in good if g.sha256 not in set(shas)]
+    if missing:
+        problems.append(f"lost: {missing[:10]}")
+    for it in items:
+        if it.expect in ("failed", "refused"):
+            reason = settings.paths.failed / (it.name + ".reason.txt")
+            if it.name not in failures or not reason.exists():
+                problems.append(f"{it.name} ({it.kind}): not in failed/ with a reason and a record")
+            if it.expect == "refused" and it.sha256 in set(shas):
+                problems.append(f"{it.name}: the symlink's target was archived")
+    leftovers = [str(p) for p in settings.paths.inbox.rglob("*")]
+    if leftovers:
+        problems.append(f"left in the inbox: {leftovers[:5]}")
+    problems += [f"check: {p}" for p in check(settings, db)]
+    if running:
+        problems.append(f"{running} jobs still marked running")
+    if settings.site.auto_build:
+        tmp = list(settings.paths.site.rglob("*.tmp"))
+        half = [p for p in settings.paths.site.rglob("*.html") if not p.read_text(encoding="utf-8").rstrip().endswith("</html>")]
+        if tmp or half:
+            problems.append(f"site: {len(tmp)} temp files, {len(half)} half-written pages")
+    if rc != 0:
+        problems.append(f"the daemon exited with {rc} on SIGTERM")
+    pages = sum(r[1] for r in rows)
+    print(f"documents stored: {len(rows)} ({pages} pages) from {len(good)} good inputs; failed/ holds {len(failures)}")
+    print(f"faults injected: {sum(injected.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(injected.items()) if v) + ")")
+    print(f"throughput: {pages / seconds * 60:.0f} pages/min ({seconds:.0f} s from first drop to empty inbox)")
+    growth_ok = memory_report(mem, len(rows))
+    if not growth_ok:
+        problems.append("memory grew with the number of documents")
+    for p in problems:
+        print(f"INVARIANT BROKEN: {p}")
+    print("invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
+    return 0 if not problems else 1
+
+
+def memory_report(mem: Memory, documents: int) -> bool:
+    """Peak RSS, and RSS by tenth of the documents stored; growth is the last tenths against the second/third."""
+    print(f"peak memory (VmHWM, any daemon process): {mem.peak_mb:.0f} MB")
+    if documents < 10 or not mem.samples:
+        return True
+    by_tenth: dict[int, list[float]] = {}
+    for n, rss in mem.samples:
+        by_tenth.setdefault(min(9, n * 10 // documents), []).append(rss)
+    medians = {k: statistics.median(v) for k, v in sorted(by_tenth.items())}
+    print("RSS median by tenth of documents stored (MB): " + " ".join(f"{k + 1}:{v:.0f}" for k, v in medians.items()))
+    early = [medians[k] for k in (1, 2) if k in medians]
+    late = [medians[k] for k in (8, 9) if k in medians]
+    if not early or not late:
+        return True
+    ratio = max(late) / max(early)
+    print(f"memory growth, last fifth / second-and-third tenths: {ratio:.2f}×")
+    return ratio < 1.25
+
+
+if __name__ == "__main__":
+    sys.exit(main())
