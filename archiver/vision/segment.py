@@ -185,6 +185,11 @@ def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
     speck[0] = False
     if speck.any():
         text[speck[labels]] = 0
+    # A line holds at least one piece of glyph size (a dash counts); dust near a table rule survives
+    # despeckling (the rule is its neighbour) but is made of dots only.
+    glyph = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= 0.35 * ch
+    glyph[0] = False
+    glyph_integral = cv2.integral(glyph[labels].astype(np.uint8))
 
     kw = max(3, int(round(0.9 * ch)))
     kh = max(1, int(round(0.2 * ch)))
@@ -209,4 +214,6 @@ def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
     # Lone dots and rule fragments are not lines; 。，、 attached to text were merged above.
     keep = ((h >= 0.4 * ch) | (w >= 0.5 * ch)) & (np.maximum(w, h) >= 0.5 * ch) & (h >= 2) & (w >= 2)
     keep &= ~((h < 0.15 * ch) & (w > 3 * ch))
+    gi = glyph_integral
+    keep &= (gi[arr[:, 3], arr[:, 2]] - gi[arr[:, 1], arr[:, 2]] - gi[arr[:, 3], arr[:, 0]] + gi[arr[:, 1], arr[:, 0]]) > 0
     return reading_order([tuple(int(v) for v in r) for r in arr[keep]], ch, v_integral)
