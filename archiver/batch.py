@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from .config import Settings
 from .daemon.readiness import candidates, ignored
+from .daemon.recovery import recover
 from .errors import ArchiverError, StorageBusy
 from .ingest import intake, rasterize
 from .pipeline import Outcome, Pipeline, analyse, make_reader
@@ -75,6 +76,7 @@ def _analyse_job(job: _Job, reader=None):
 def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool = True) -> list[Outcome]:
     files = expand(paths)
     settings = pipeline.settings
+    recover(settings, pipeline.db)  # what an earlier run, of the daemon or of ingest, left half-done
     total = sum(page_count(p) for p in files)
     outcomes: list[Outcome] = []
     bar = tqdm(total=total, unit="page", disable=not progress, file=sys.stderr, dynamic_ncols=True)
@@ -108,6 +110,7 @@ def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool =
                 bar.update(page_count(path))
                 continue
             try:
+                pipeline.begin_job(result.source)  # the job log lets a crash mid-store be cleaned up at next start
                 outcomes.append(pipeline.store(result, start))
             except StorageBusy as exc:
                 outcomes.append(Outcome(path, "retry", message=exc.message))

@@ -53,6 +53,15 @@ class Outcome:
         return self.status != "failed"
 
 
+def _signature(path: Path) -> tuple[int, int] | None:
+    """Size and mtime (ns): a file being written changes one or the other."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def make_reader(settings: Settings) -> LineReader:
     from .ocr.recognizer import Recognizer  # torch is imported only when a page needs OCR
 
@@ -122,6 +131,7 @@ class Pipeline:
         """Take one file all the way: stored, recognised as a duplicate, or moved to failed/."""
         start = time.monotonic()
         source = None
+        before = _signature(path)
         try:
             source = intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20))
             existing = self.exact_duplicate(source)
@@ -131,6 +141,8 @@ class Pipeline:
             with tempfile.TemporaryDirectory(dir=self.settings.paths.work) as tmp:
                 doc = analyse(source, self.settings, self.rules, self.reader, Path(tmp))
                 crash_point("analysed")
+                if _signature(path) != before:
+                    return self.still_arriving(source, start)
                 return self.store(doc, start)
         except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
             log.warning("%s", exc.message)
@@ -138,10 +150,21 @@ class Pipeline:
                 self.note_retry(source, exc.message)
             return Outcome(path, "retry", seconds=time.monotonic() - start, message=exc.message)
         except ArchiverError as exc:  # including "no trained recogniser"
+            if _signature(path) not in (before, None):  # a copy that stalled past the readiness window
+                return self.still_arriving(source, start, path)
             return self.fail(path, exc.message, start)
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
             log.exception("unexpected error on %s", path)
             return self.fail(path, f"{path.name}: internal error: {type(exc).__name__}: {exc}", start)
+
+    def still_arriving(self, source: SourceFile | None, start: float, path: Path | None = None) -> Outcome:
+        """The file changed while it was being read: its copy was still going on. Read it again later."""
+        path = source.path if source else path
+        message = f"{path.name}: changed while being read (still being copied?); will read it again once it holds still"
+        log.warning("%s", message)
+        if source is not None:
+            self.note_retry(source, message)
+        return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
 
     def begin_job(self, source: SourceFile) -> None:
         """Record (committed) that this file is being processed; refuse one that keeps killing the process."""

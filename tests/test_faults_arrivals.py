@@ -197,3 +197,33 @@ def test_an_empty_file_waits_for_its_copy_then_fails(tmp_path):
     assert r.ready() == []
     t[0] += 6
     assert r.ready() == [f]
+
+
+def test_a_copy_that_stalls_past_the_window_is_read_again_not_failed(archive_config, monkeypatch):
+    """A network copy pauses longer than stable_seconds: the daemon reads a partial file. The file changing
+    while it is read shows the copy was still going on: retry, not failed/."""
+    from archiver import pipeline as pipeline_mod
+    from archiver.errors import CorruptFile
+
+    s = slow_config(archive_config, stable=0.5)
+    pipeline = make_pipeline(s)
+    data = text_pdf(s.paths.work / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
+    target = s.paths.inbox / "stalled.pdf"
+    target.write_bytes(data[: len(data) // 2])
+    real = pipeline_mod.analyse
+
+    def copy_resumes_while_we_read(source, *a, **k):
+        with open(target, "ab") as f:  # the writer wakes up mid-read
+            f.write(data[len(data) // 2:])
+        raise CorruptFile(f"{source.name}: damaged or truncated PDF (Couldn't read xref table)")
+
+    monkeypatch.setattr(pipeline_mod, "analyse", copy_resumes_while_we_read)
+    out = pipeline.process(target)
+    assert out.status == "retry" and "changed while being read" in out.message
+    assert target.exists() and not (s.paths.failed / "stalled.pdf").exists()
+    monkeypatch.setattr(pipeline_mod, "analyse", real)
+    out = pipeline.process(target)
+    assert out.status == "stored"
+    with pipeline.db.session() as ses:
+        doc = repository.get_document(ses, out.document_id)
+    assert doc.page_count == 2 and (s.paths.archive / doc.archive_path).read_bytes() == data
