@@ -391,3 +391,17 @@ def test_huge_image_is_analysed_at_a_bounded_size_and_boxes_come_back_full_size(
     assert len(layout.lines) == len(BODY)
     for line, want in zip(layout.lines, expected):
         assert iou(line.page_box, tuple(3 * v for v in want)) > 0.7
+
+
+def test_bench_maps_found_boxes_back_onto_the_clean_page(reader):
+    from archiver.bench.page import Scan, levenshtein, page_boxes
+
+    rgb, expected = text_page()
+    scan = Scan("doc", 1, angle=2.4, turns=3)
+    layout = analyse_page(scan.apply(rgb), reader=reader)
+    assert layout.quarter_turns == 1 and abs(layout.angle - 2.4) <= 0.15
+    boxes = page_boxes(layout, scan, rgb.shape[:2])
+    assert len(boxes) == len(expected)
+    for got, want in zip(boxes, expected):
+        assert iou(tuple(got), want) > 0.7, (got, want)
+    assert levenshtein("国务院办公厅关于", "国务院关于通知") == 5  # 办公厅 out, 通知 in
