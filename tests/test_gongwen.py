@@ -181,3 +181,18 @@ def test_a_page_that_is_no_gongwen_invents_nothing():
     assert all(getattr(m, f) is None for f in ("copy_no", "secrecy", "urgency", "header", "doc_number", "signer",
                                                 "recipients", "attachments", "date", "note", "cc", "printer"))
     assert extract([]).doc_type == "other" and extract([""]).title is None
+
+
+@pytest.mark.parametrize("issuer, read, want", [
+    ("湖南省水利厅", "湖水发〔2018〕29号", "湘水发〔2018〕29号"),  # 湘 misread as 湖
+    ("重庆市交通局", "湖交〔2023〕298号", "渝交〔2023〕298号"),
+    ("山东省民政厅", "普民〔2013〕133号", "鲁民〔2013〕133号"),
+    ("湖南省水利厅", "湘水发〔2018〕29号", "湘水发〔2018〕29号"),  # right already
+    ("上海市普陀区人民政府", "普府发〔2013〕238号", "普府发〔2013〕238号"),  # a district's own code
+    ("长沙市岳麓区人民政府", "岳政发〔2015〕124号", "岳政发〔2015〕124号"),  # not a province-level organ
+    ("湖南省水利厅", "粤水发〔2018〕29号", "粤水发〔2018〕29号"),  # another province's name: left alone
+    ("国家市场监督管理总局", "国市函〔2014〕84号", "国市函〔2014〕84号"),
+])
+def test_province_level_numbers_start_with_the_province_name(issuer, read, want):
+    header = issuer + "文件"
+    assert extract([f"{header}\n{read}\n关于某事的通知\n各单位：\n正文。"]).doc_number == want

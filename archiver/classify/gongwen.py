@@ -13,7 +13,7 @@ from typing import Sequence
 from archiver.document import Box, FieldSpan, Metadata
 
 from .patterns import (COPY_NO, ORG_ENDINGS, SECRECY, SIGNER, URGENCY, dates_in, doc_number_at_start, doc_type_of,
-                       is_plain_name, looks_like_org, norm)
+                       is_plain_name, looks_like_org, norm, province_code_fix)
 from .patterns import find_date, find_doc_number  # noqa: F401  (part of this module's interface)
 
 HEAD_LINES = 15  # the 版头 and the title sit within the first lines of page 1
@@ -314,6 +314,8 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         if span:
             found.spans.append(FieldSpan("issuer", span.page, span.line, span.text))
     v = found.values
+    if isinstance(v.get("doc_number"), str):
+        v["doc_number"] = province_code_fix(v["doc_number"], v.get("issuer"))
     year = None
     for key in ("date", "doc_number", "title", "print_date"):
         m = re.search(r"((?:19|20)\d\d)", str(v.get(key) or ""))

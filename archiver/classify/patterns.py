@@ -129,3 +129,28 @@ def is_plain_name(text: str) -> bool:
     """A short line without sentence punctuation or digits (a signature that is not a known org name)."""
     t = norm(text)
     return 2 <= len(t) <= 30 and not re.search(r"[。，,；;：:！？!?、0-9()（）《》]", t)
+
+
+# 发文字号 of a province-level organ start with the province's one-character name (湘, 渝, 豫, 鲁...):
+# the rarest characters of a number, and the ones a recogniser most often misreads (湘 as 湖).
+PROVINCES = {"北京": "京", "天津": "津", "上海": "沪", "重庆": "渝", "河北": "冀", "山西": "晋", "辽宁": "辽",
+             "吉林": "吉", "黑龙江": "黑", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽", "江西": "赣",
+             "山东": "鲁", "河南": "豫", "湖北": "鄂", "湖南": "湘", "广东": "粤", "海南": "琼", "四川": "川",
+             "贵州": "黔", "云南": "云", "陕西": "陕", "甘肃": "甘", "青海": "青", "内蒙古": "蒙", "广西": "桂",
+             "西藏": "藏", "宁夏": "宁", "新疆": "新"}
+_PROVINCE_ORGAN = re.compile(r"^(" + "|".join(PROVINCES) + r")(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)?(?P<rest>.*)$")
+
+
+def province_code_fix(doc_number: str, issuer: str | None) -> str:
+    """The number with its first character set to the issuer's province name when the issuer is a
+    province-level organ (not a city or district of it) and the character read is no province name."""
+    if not issuer or not doc_number:
+        return doc_number
+    m = _PROVINCE_ORGAN.match(issuer)
+    if not m or re.search(r"[市区县州盟旗]", m.group("rest")):
+        return doc_number
+    want = PROVINCES[m.group(1)]
+    first = doc_number[0]
+    if first == want or first in PROVINCES.values() or first == "国" or not re.match(r"[\u4e00-\u9fff]", first):
+        return doc_number
+    return want + doc_number[1:]
