@@ -55,9 +55,18 @@ def atomic_copy(src: Path, dest: Path) -> None:
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, dest)
+        _fsync_dir(dest.parent)  # the rename itself must reach the disk before the row that names it commits
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def unique_path(path: Path) -> Path:

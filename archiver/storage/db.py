@@ -26,10 +26,12 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> 
     cur = dbapi_connection.cursor()
     # First, so that the pragmas below wait for another writer too instead of failing at once.
     cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # how long a write waits for another writer
-    # WAL lets the site builder read while the daemon writes; NORMAL is durable enough under WAL.
+    # WAL lets the site builder read while the daemon writes.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL, not NORMAL: the inbox file is deleted right after a commit, so the commit must survive a
+    # power cut (NORMAL may lose the last transactions under WAL) or the document would be lost.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
 
 
