@@ -141,8 +141,8 @@ class Page:
         self.draw = ImageDraw.Draw(self.img)
 
     def _seal(self, cx: int, cy: int, r: int) -> None:
-        for k in range(3):
-            self.draw.ellipse((cx - r + k, cy - r + k, cx + r - k, cy + r - k), outline=RED)
+        ring = round(1.2 * MM)  # an official seal's border is about 1.2 mm wide
+        self.draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=RED, width=ring)
         pts = []
         for i in range(10):
             a = np.pi / 2 + i * np.pi / 5
