@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.bench import badfiles
+from archiver.bench.report import write_section
 
 ROOT = Path(__file__).resolve().parents[2]
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="keep the archive here (default: a temp folder)")
     ap.add_argument("--no-site", action="store_true", help="no HTML rebuild after each batch")
     ap.add_argument("--max-waiting", type=int, default=20, help="files waiting in the inbox before feeding pauses")
+    ap.add_argument("--out", type=Path, default=None, help="write the figures into this markdown file (docs/benchmarks.md)")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="soak-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -252,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             daemon = Daemon(cfg, work / "daemon.log")
             continue
         elif kind == "db-locked":
-            if not db.exists():
+            wait_until = time.monotonic() + 120
+            while stored_count(db) < 0 and time.monotonic() < wait_until:  # the daemon is still creating it
+                time.sleep(0.2)
+            if stored_count(db) < 0:
                 injected[kind] -= 1
             else:
                 con = sqlite3.connect(db, isolation_level=None, timeout=30)
@@ -294,11 +299,18 @@ def main(argv: list[str] | None = None) -> int:
     time.sleep(3)
     stop.set()
     rc = daemon.stop()
-    return report(work, cfg, items, good, mem, injected, fed_s, rc, deaths)
+    lines: list[str] = [f"soak: {args.pages} pages asked, fault rate {args.fault_rate}, seed {args.seed}, "
+                        f"site {'on' if not args.no_site else 'off'}"]
+    code = report(work, cfg, items, good, mem, injected, fed_s, rc, deaths, lines)
+    print("\n".join(lines[1:]))
+    if args.out:
+        write_section(args.out, "soak", "## Soak (`python -m archiver.bench.soak`)\n\n```\n" + "\n".join(lines) + "\n```\n")
+    return code
 
 
 def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memory, injected: dict[str, int],
-           seconds: float, rc: int, deaths: list[str]) -> int:
+           seconds: float, rc: int, deaths: list[str], lines: list[str]) -> int:
+    """Check every invariant; the figures and any broken invariant go to `lines`. Returns the exit status."""
     from archiver import config
     from archiver.check import check
     from archiver.cli import open_db
@@ -306,6 +318,7 @@ def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memo
     settings = config.load(cfg)
     db = open_db(settings)
     problems: list[str] = list(deaths)
+    say = lines.append
     with db.engine.connect() as con:
         rows = con.exec_driver_sql("SELECT sha256, page_count FROM documents").fetchall()
         failures = {r[0] for r in con.exec_driver_sql("SELECT original_name FROM failures")}
@@ -337,34 +350,34 @@ def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memo
     if rc != 0:
         problems.append(f"the daemon exited with {rc} on SIGTERM")
     pages = sum(r[1] for r in rows)
-    print(f"documents stored: {len(rows)} ({pages} pages) from {len(good)} good inputs; failed/ holds {len(failures)}")
-    print(f"faults injected: {sum(injected.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(injected.items()) if v) + ")")
-    print(f"throughput: {pages / seconds * 60:.0f} pages/min ({seconds:.0f} s from first drop to empty inbox)")
-    growth_ok = memory_report(mem, len(rows))
+    say(f"documents stored: {len(rows)} ({pages} pages) from {len(good)} good inputs; failed/ holds {len(failures)}")
+    say(f"faults injected: {sum(injected.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(injected.items()) if v) + ")")
+    say(f"throughput: {pages / seconds * 60:.0f} pages/min ({seconds:.0f} s from first drop to empty inbox)")
+    growth_ok = memory_report(mem, len(rows), say)
     if not growth_ok:
         problems.append("memory grew with the number of documents")
     for p in problems:
-        print(f"INVARIANT BROKEN: {p}")
-    print("invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
+        say(f"INVARIANT BROKEN: {p}")
+    say("invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
     return 0 if not problems else 1
 
 
-def memory_report(mem: Memory, documents: int) -> bool:
+def memory_report(mem: Memory, documents: int, say) -> bool:
     """Peak RSS, and RSS by tenth of the documents stored; growth is the last tenths against the second/third."""
-    print(f"peak memory (VmHWM, any daemon process): {mem.peak_mb:.0f} MB")
+    say(f"peak memory (VmHWM, any daemon process): {mem.peak_mb:.0f} MB")
     if documents < 10 or not mem.samples:
         return True
     by_tenth: dict[int, list[float]] = {}
     for n, rss in mem.samples:
         by_tenth.setdefault(min(9, n * 10 // documents), []).append(rss)
     medians = {k: statistics.median(v) for k, v in sorted(by_tenth.items())}
-    print("RSS median by tenth of documents stored (MB): " + " ".join(f"{k + 1}:{v:.0f}" for k, v in medians.items()))
+    say("RSS median by tenth of documents stored (MB): " + " ".join(f"{k + 1}:{v:.0f}" for k, v in medians.items()))
     early = [medians[k] for k in (1, 2) if k in medians]
     late = [medians[k] for k in (8, 9) if k in medians]
     if not early or not late:
         return True
     ratio = max(late) / max(early)
-    print(f"memory growth, last fifth / second-and-third tenths: {ratio:.2f}×")
+    say(f"memory growth, last fifth / second-and-third tenths: {ratio:.2f}×")
     return ratio < 1.25
 
 
