@@ -196,3 +196,13 @@ def test_a_page_that_is_no_gongwen_invents_nothing():
 def test_province_level_numbers_start_with_the_province_name(issuer, read, want):
     header = issuer + "文件"
     assert extract([f"{header}\n{read}\n关于某事的通知\n各单位：\n正文。"]).doc_number == want
+
+
+def test_signature_and_date_under_a_seal():
+    base = "关于某事的通知\n各单位：\n正文。\n「重庆市交通局\n{}\n抄送：某某办。\n重庆市交通局\n2023年9月15日印发"
+    m = extract([base.format("2023算8月15日")])
+    assert (m.signature, m.date) == ("重庆市交通局", "2023-08-15")  # 年 lost under the seal
+    m = extract([base.format("二一闯年三月九日")])
+    assert (m.signature, m.date) == ("重庆市交通局", None)  # the signature stands; no date is guessed
+    m = extract(["关于某事的通知\n各单位：\n正文，共2023项8条15款。"])
+    assert m.date is None and m.signature is None

@@ -13,13 +13,14 @@ from typing import Sequence
 from archiver.document import Box, FieldSpan, Metadata
 
 from .patterns import (COPY_NO, ORG_ENDINGS, SECRECY, SIGNER, URGENCY, dates_in, doc_number_at_start, doc_type_of,
-                       is_plain_name, looks_like_org, norm, province_code_fix)
+                       is_plain_name, iso_date, looks_like_org, norm, province_code_fix)
 from .patterns import find_date, find_doc_number  # noqa: F401  (part of this module's interface)
 
 HEAD_LINES = 15  # the 版头 and the title sit within the first lines of page 1
 _WIDE = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"})
 _BANJI = re.compile(r"^(抄送|分送|印发|主题词)")
 _ITEM = re.compile(r"^\d{1,2}[.、:．]?(?=[\u4e00-\u9fff])")
+_LOOSE_DATE = re.compile(r"((?:19|20)\d\d)[^\d]([01]?\d)[^\d]([0-3]?\d)日?")
 _NOTE = re.compile(r"\(?([^()]{2,80}?)\)?")
 # 印发 as a recogniser may read it (日发, 印友); only ever looked for right after a date.
 _PRINTED = re.compile(r"(印发|[日卬印]发|印[友反])$")
@@ -34,8 +35,8 @@ class TextLine:
     box: Box | None
 
 
-_LEAD = "‘’“”'\"`.,，、。-—–_~·•|"
-_TRAIL = "‘’“”'\"`.,，、-—–_~·•|"
+_LEAD = "‘’“”'\"`.,，、。-—–_~·•|「」『』"
+_TRAIL = "‘’“”'\"`.,，、-—–_~·•|「」『』"
 
 
 def _trim(n: str) -> str:
@@ -170,6 +171,20 @@ def _head(lines: list[TextLine], found: _Found) -> int:
     return (header + 1) if header is not None else 0
 
 
+def _damaged_date(lines: list[TextLine], title_end: int, banji: int, found: _Found) -> int | None:
+    """A 成文日期 line whose 年 or 月 a seal made unreadable (2023算8月15日): the whole line is a
+    year, a month and a day with one stray character for each separator, right under a signature."""
+    for i in range(banji - 1, title_end + 1, -1):
+        m = _LOOSE_DATE.fullmatch(lines[i].norm)
+        prev = lines[i - 1].norm
+        if m and (looks_like_org(prev) or is_plain_name(prev)):
+            iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if iso:
+                found.put("date", iso, lines[i])
+                return i
+    return None
+
+
 def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
     """正文 ends in 附件说明, 署名 and 成文日期, 附注; then the 版记."""
     banji = next((i for i in range(title_end + 1, len(lines)) if _BANJI.match(lines[i].norm)), len(lines))
@@ -186,9 +201,11 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
             continue
         if i < banji or date_i is None:
             date_i = i
+    if date_i is None:
+        date_i = _damaged_date(lines, title_end, banji, found)
     if date_i is not None:
         ln = lines[date_i]
-        ds = dates_in(ln.norm)
+        ds = dates_in(ln.norm) or [(0, 0, found.values.get("date"))]
         found.put("date", ds[-1][2], ln)
         prefix = ln.norm[:ds[-1][0]]
         if prefix and (looks_like_org(prefix) or is_plain_name(prefix)):
@@ -217,6 +234,13 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
             clean = [_ITEM.sub("", it).rstrip("。") for it in items]
             found.put("attachments", "；".join(c for c in clean if c), *used)
             break
+    if date_i is None:  # the date under the seal is unreadable, the signature above it may not be
+        for i in range(banji - 1, title_end + 1, -1):
+            nxt, prev = lines[i].norm, lines[i - 1].norm
+            datish = len(nxt) <= 14 and (sum(c in nxt for c in "年月日") >= 2 or len(re.findall(r"\d", nxt)) >= 4)
+            if datish and looks_like_org(prev) and not dates_in(prev):
+                found.put("signature", prev, lines[i - 1])
+                break
     _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)
 
 
