@@ -3,6 +3,7 @@ no duplicate row, no orphan archive file and no half-written HTML page."""
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from pathlib import Path
 
@@ -66,6 +67,15 @@ def test_crash_at_each_point_of_a_store(archive_config, tmp_path):
     files = make_inputs(s.paths.inbox, 3)
     inputs = {n: sha256(p) for n, p in files.items()}
     db_path = s.paths.archive / "archive.db"
+
+    # Killed while creating the database: the migration is one transaction, so nothing of it remains
+    # (before, each CREATE TABLE committed alone and every later start died on "table already exists").
+    d = Daemon(cfg, tmp_path / "migrating.log", crash_at="migrating")
+    d.proc.wait(timeout=120)
+    assert d.proc.returncode == -9, d.text()
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == []
+    con.close()
 
     d = Daemon(cfg, tmp_path / "analysed.log", crash_at="analysed")
     d.proc.wait(timeout=120)

@@ -153,18 +153,21 @@ def watch_memory(get_pid, db: Path, mem: Memory, stop: threading.Event) -> None:
         mem.samples.append((last, rss))
 
 
-def plan(pages: int, rate: float, rng: random.Random) -> list[str]:
-    """The kinds of the items to drop: good documents until `pages` pages, faults mixed in at `rate`."""
+def plan(pages: int, rate: float, rng: random.Random) -> list[tuple[str, int]]:
+    """(kind, pages) of the items to drop: good documents until `pages` pages, faults mixed in at `rate`.
+    A good document is a 1-5 page text-layer PDF, or every 25th item a one-page scan that needs OCR."""
     kinds = list(FAULT_KINDS)
     rng.shuffle(kinds)
-    out, dealt, total = [], 0, 0
+    out: list[tuple[str, int]] = []
+    dealt = total = 0
     while total < pages:
-        if rng.random() < rate:
-            out.append(kinds[dealt % len(kinds)])
+        if out and rng.random() < rate:  # the first item is a document, so a repeat has something to repeat
+            out.append((kinds[dealt % len(kinds)], 0))
             dealt += 1
         else:
-            out.append("good")
-            total += 3  # the mean pages of a good document (1 to 5)
+            count = 1 if len(out) % 25 == 0 else rng.randint(1, 5)
+            out.append(("good", count))
+            total += count
     return out
 
 
@@ -183,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="keep the archive here (default: a temp folder)")
     ap.add_argument("--no-site", action="store_true", help="no HTML rebuild after each batch")
     ap.add_argument("--max-waiting", type=int, default=20, help="files waiting in the inbox before feeding pauses")
+    ap.add_argument("--timeout", type=float, default=3600, help="give up (and fail) after this many seconds")
     ap.add_argument("--out", type=Path, default=None, help="write the figures into this markdown file (docs/benchmarks.md)")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="soak-"))
@@ -196,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     items: list[Item] = []
     good: list[Item] = []
     kinds = plan(args.pages, args.fault_rate, rng)
-    print(f"soak: {len(kinds)} items ({sum(k != 'good' for k in kinds)} faults), work folder {work}", flush=True)
+    print(f"soak: {len(kinds)} items ({sum(k != 'good' for k, _ in kinds)} faults, "
+          f"{sum(c for _, c in kinds)} pages), work folder {work}", flush=True)
 
     daemon = Daemon(cfg, work / "daemon.log")
     mem, stop = Memory(), threading.Event()
@@ -211,20 +216,23 @@ def main(argv: list[str] | None = None) -> int:
             daemon = Daemon(cfg, work / "daemon.log")
 
     t0 = time.monotonic()
+    deadline = t0 + args.timeout
     injected: dict[str, int] = {}
-    for n, kind in enumerate(kinds):
-        while sum(1 for p in inbox.rglob("*") if p.is_file()) >= args.max_waiting:
+    for n, (kind, count) in enumerate(kinds):
+        while sum(1 for p in inbox.rglob("*") if p.is_file()) >= args.max_waiting and time.monotonic() < deadline:
             keep_alive()
             time.sleep(0.2)
+        if time.monotonic() >= deadline:
+            deaths.append(f"timed out after {args.timeout:.0f} s with {len(kinds) - n} items not yet fed")
+            break
         if kind != "good":
             injected[kind] = injected.get(kind, 0) + 1
         name = f"{n:05d}-{kind}"
         if kind == "good":
-            if n % 25 == 0:  # now and then a scan that needs OCR
+            if n % 25 == 0:  # now and then a scan that needs OCR (count is 1)
                 src = scan_png(gen / f"{name}.png", document_lines(rng, n, 1)[:4])
                 item = Item(f"{name}.png", kind, pages=1)
             else:
-                count = rng.randint(1, 5)
                 src = text_pdf(gen / f"{name}.pdf", [document_lines(rng, n, p) for p in range(1, count + 1)])
                 item = Item(f"{name}.pdf", kind, pages=count)
             item.sha256 = sha256(src)
@@ -291,8 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         items.append(item)
 
     # wait for the inbox to empty and the last document to land
-    end = time.monotonic() + 1800
-    while time.monotonic() < end and any(p.is_file() or p.is_symlink() for p in inbox.rglob("*")):
+    while time.monotonic() < deadline and any(p.is_file() or p.is_symlink() for p in inbox.rglob("*")):
         keep_alive()
         time.sleep(0.5)
     fed_s = time.monotonic() - t0

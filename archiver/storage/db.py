@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigError, DatabaseOutOfDate, StorageBusy
+from ..faults import crash_point
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # top-level folder beside archiver/
 FIX = "run `python manage.py migrate`"
@@ -126,12 +127,21 @@ class Database:
             # The pragma is a no-op inside a transaction, so it is set before one starts.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.commit()
+            # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so each CREATE TABLE
+            # would commit on its own and a kill mid-migration would leave half a schema that no later
+            # start can migrate. With the driver's own handling off, our BEGIN makes the migration atomic.
+            raw = conn.connection.dbapi_connection
+            legacy = raw.isolation_level
+            raw.isolation_level = None
             try:
                 with conn.begin():
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                     step(self._config(conn), revision)
+                    crash_point("migrating")
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 conn.commit()
             finally:
+                raw.isolation_level = legacy
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
         if broken:
