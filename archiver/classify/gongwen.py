@@ -231,7 +231,7 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
                     used.append(lines[j])
                 else:
                     break
-            clean = [_ITEM.sub("", it).rstrip("。") for it in items]
+            clean = [_ITEM.sub("", it).rstrip("。:：;；" + _TRAIL) for it in items]
             found.put("attachments", "；".join(c for c in clean if c), *used)
             break
     if date_i is None:  # the date under the seal is unreadable, the signature above it may not be
@@ -265,7 +265,7 @@ def _banji(lines: list[TextLine], start: int, found: _Found) -> None:
                 parts.append(lines[j].norm)
                 used.append(lines[j])
                 j += 1
-            found.put("cc", "".join(parts).rstrip("。"), *used)
+            found.put("cc", "".join(parts).rstrip("。:：" + _TRAIL), *used)
         if _printed_line(lines, i):
             ds = dates_in(n)
             found.put("print_date", ds[-1][2], lines[i])
