@@ -372,7 +372,8 @@ def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memo
 def memory_report(mem: Memory, documents: int, say) -> bool:
     """Peak RSS, and RSS by tenth of the documents stored; growth is the last tenths against the second/third."""
     say(f"peak memory (VmHWM, any daemon process): {mem.peak_mb:.0f} MB")
-    if documents < 10 or not mem.samples:
+    if documents < 200 or not mem.samples:  # a short run is all warm-up (the recogniser loads on the first scan)
+        say("memory growth: not judged, fewer than 200 documents")
         return True
     by_tenth: dict[int, list[float]] = {}
     for n, rss in mem.samples:
