@@ -59,6 +59,7 @@ class Watcher:
         self.ready = Readiness(settings.watch.stable_seconds, clock, settings.watch.empty_seconds)
         self.events: "queue.Queue[Path]" = queue.Queue()
         self.stop = threading.Event()
+        self._signalled = False  # set by the signal handler, which must not touch a lock (see below)
         self.clock = clock
 
     def rescan(self) -> None:
@@ -80,7 +81,7 @@ class Watcher:
         self.drain()
         done = []
         for path in self.ready.ready():
-            if self.stop.is_set():
+            if self.stopping:
                 break
             self.ready.forget(path)
             if not (path.exists() or path.is_symlink()):
@@ -129,7 +130,7 @@ class Watcher:
             log.warning("recovery skipped: %s", exc.message)
         self.rescan()  # files already there at start
         try:
-            while not self.stop.is_set():
+            while not self.stopping:
                 now = self.clock()
                 if now - last_scan >= self.settings.watch.rescan_seconds:
                     self.rescan()
@@ -143,10 +144,17 @@ class Watcher:
             observer.join(timeout=5)
             log.info("stopped")
 
+    @property
+    def stopping(self) -> bool:
+        return self._signalled or self.stop.is_set()
+
     def install_signal_handlers(self) -> None:
         def handler(signum, _frame):
+            # Only a plain assignment here. Event.set() takes the Event's lock, and a signal that lands while
+            # the main thread holds it (entering or leaving stop.wait) deadlocks the daemon for good: a
+            # SIGTERM'd daemon hung like that once in the crash test. The loop sees the flag within 0.5 s.
+            self._signalled = True
             log.info("signal %s: finishing the current document, then stopping", signal.Signals(signum).name)
-            self.stop.set()
 
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
