@@ -25,6 +25,7 @@ def one_run(pdfs: list[Path], tmp: Path) -> tuple[float, int, list[float]]:
     cfg = tmp / "config.yaml"
     root = Path(__file__).resolve().parents[2]
     cfg.write_text(f"database: {{url: 'sqlite:///{tmp}/a.db'}}\nrules: {{folder: '{root}/rules'}}\n"
+                   f"ocr: {{weights: '{root}/archiver/ocr/weights'}}\n"
                    f"site: {{auto_build: false, templates: '{root}/templates'}}\n", encoding="utf-8")
     settings = config.load(cfg)
     pipeline = make_pipeline(settings, keep_source=True)
