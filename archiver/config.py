@@ -53,7 +53,7 @@ class Ocr:
 @dataclass(frozen=True)
 class Dedup:
     hash_distance: int = 10  # max Hamming distance between page pHashes (64-bit)
-    text_similarity: float = 0.85  # min similarity of the texts (bigram Dice)
+    text_similarity: float = 0.82  # min similarity of the texts (bigram Dice)
     action: str = "mark"  # mark: store and mark duplicate_of; skip: do not store
 
 
