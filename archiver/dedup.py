@@ -5,7 +5,6 @@ two documents on the same template (the 2023 and 2024 budgets) share page looks 
 so both tests must pass."""
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from typing import Callable, Iterable
 
@@ -14,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from .document import DuplicateMatch
+from .textnorm import compact
 
 # A stored document is only a candidate when this share of the new document's pages has a
 # look-alike page in it: one shared cover page does not make two documents duplicates.
@@ -30,7 +30,7 @@ def hamming(a: str, b: str) -> int:
 
 
 def _grams(text: str) -> Counter:
-    t = "".join(unicodedata.normalize("NFKC", text).split())
+    t = compact(text)
     return Counter(t[i:i + 2] for i in range(len(t) - 1))
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from archiver.errors import ConfigError
+from archiver.textnorm import compact
 
 FIELDS = ("title", "issuer", "doc_number", "doc_type", "date", "year", "secrecy", "urgency", "copy_no",
           "secrecy_period", "header", "signer", "recipients", "attachments", "signature", "note", "cc", "printer",
@@ -16,7 +16,7 @@ _FORM = re.compile(r"^\s*(\w+)\s+(" + "|".join(re.escape(o) for o in _OPS) + r")
 
 
 def _fold(value) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+    return compact(str(value))
 
 
 @dataclass(frozen=True)

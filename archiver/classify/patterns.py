@@ -6,7 +6,8 @@ puts spaces where the type was letter-spaced. Matching therefore runs on `norm()
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from archiver.textnorm import compact
 
 _OPEN, _CLOSE = r"〔\[［【(（{｛<〈", r"〕\]］】)）}｝>〉"
 # Year digits as a recogniser may read them: O/o for 0, l/I for 1.
@@ -34,9 +35,7 @@ _CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1"})
 
 
-def norm(text: str) -> str:
-    """NFKC-folded text with every whitespace character removed (a scan's spaces mean nothing)."""
-    return "".join(unicodedata.normalize("NFKC", text or "").split())
+norm = compact  # the pattern code's short name for the shared normalisation
 
 
 def _cn_int(s: str) -> int:

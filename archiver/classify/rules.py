@@ -5,7 +5,6 @@ is written without spaces: a `\\b` word boundary never matches inside `国务院
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import yaml
 
 from archiver.document import Classification, RuleHit
 from archiver.errors import ConfigError
+from archiver.textnorm import compact
 
 from .conditions import Condition, parse_condition
 
@@ -21,8 +21,7 @@ _KEYS = {"name", "category", "tags", "field", "any", "all", "none", "regex", "pr
 RETENTIONS = ("永久", "30年", "10年")  # DA/T 22-2015 保管期限
 
 
-def fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text or "").split())
+fold = compact  # keywords and texts are compared after the shared normalisation
 
 
 @dataclass(frozen=True)

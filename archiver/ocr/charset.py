@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from archiver.textnorm import compact
 
 # Punctuation and symbols seen in 公文, budgets and tables, beyond GB2312 hanzi and ASCII.
 SYMBOLS = (
@@ -62,7 +63,7 @@ def fold(text: str) -> str:
 
 def score_normalise(text: str) -> str:
     """Normalisation for scoring only: NFKC, whitespace removed (as the gov-dev README prescribes)."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    return compact(text)
 
 
 @dataclass(frozen=True)

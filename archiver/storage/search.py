@@ -15,6 +15,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from ..errors import QueryError
+from ..textnorm import compact
 from .tables import FTS_TABLE
 from .tokens import index_text, phrase, tokenize
 
@@ -187,7 +188,7 @@ def _iso(value: str | date | None, name: str) -> str | None:
 
 
 def _fold(value: str | None) -> str | None:
-    return "".join(unicodedata.normalize("NFKC", value).split()) if value else None
+    return compact(value) if value else None
 
 
 def _fold_number(value: str | None) -> str | None:
