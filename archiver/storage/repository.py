@@ -227,11 +227,15 @@ def get_document(s: Session, document_id: int) -> DocumentView:
                  tuple(LineView(ln.text, (ln.x0, ln.y0, ln.x1, ln.y1), ln.confidence) for ln in p.lines))
         for p in row.pages
     )
+    tags = tuple(t.tag for t in row.tag_rows)
+    return _view(row, tags, _duplicates_by_original(s, [document_id]).get(document_id, ()), pages,
+                 *_hits_and_spans(row))
+
+
+def _hits_and_spans(row: DocumentRow) -> tuple[tuple[RuleHitView, ...], tuple[SpanView, ...]]:
     hits = tuple(RuleHitView(h.rule, h.category, tuple(json.loads(h.tags)), h.field, tuple(json.loads(h.matched)))
                  for h in row.rule_hits)
-    tags = tuple(t.tag for t in row.tag_rows)
-    spans = tuple(SpanView(f.field, f.page, f.line, f.text) for f in row.field_spans)
-    return _view(row, tags, _duplicates_by_original(s, [document_id]).get(document_id, ()), pages, hits, spans)
+    return hits, tuple(SpanView(f.field, f.page, f.line, f.text) for f in row.field_spans)
 
 
 def get_documents(s: Session) -> list[DocumentView]:
@@ -254,10 +258,7 @@ def get_documents(s: Session) -> list[DocumentView]:
         pages[doc_id].append(PageView(number, width, height, source, thumbnail, tuple(lines.pop(page_id, ()))))
     tags, dups = _tags_by_document(s), _duplicates_by_original(s)
     return [
-        _view(r, tags.get(r.id, ()), dups.get(r.id, ()), tuple(pages.get(r.id, ())),
-              tuple(RuleHitView(h.rule, h.category, tuple(json.loads(h.tags)), h.field, tuple(json.loads(h.matched)))
-                    for h in r.rule_hits),
-              tuple(SpanView(f.field, f.page, f.line, f.text) for f in r.field_spans))
+        _view(r, tags.get(r.id, ()), dups.get(r.id, ()), tuple(pages.get(r.id, ())), *_hits_and_spans(r))
         for r in rows
     ]
 
