@@ -30,6 +30,7 @@ from archiver.bench.report import write_section
 from archiver.bench.scansim import simulate
 from archiver.devdata import govdev
 from archiver.ocr.charset import score_normalise
+from archiver.ocr.metrics import edit_distance as levenshtein
 from archiver.vision import analyse_page
 from archiver.vision.layout import unturn_points
 
@@ -88,23 +89,6 @@ class PageResult:
     analysis_cpu: float = 0.0
     cer: dict = field(default_factory=dict)  # engine -> (errors, reference chars)
     seconds: dict = field(default_factory=dict)  # engine -> seconds for the page
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance, one numpy pass per character of a (whole pages are thousands of characters)."""
-    if not a or not b:
-        return max(len(a), len(b))
-    bb = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    j = np.arange(len(b) + 1)
-    prev = j.copy()
-    for i, ca in enumerate(a, 1):
-        cost = (bb != ord(ca)).astype(np.int64)
-        tmp = np.empty_like(prev)
-        tmp[0] = i
-        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
-        # An insertion chain along the row: cur[j] = min over k <= j of tmp[k] + (j - k).
-        prev = np.minimum.accumulate(tmp - j) + j
-    return int(prev[-1])
 
 
 def page_boxes(layout, scan: Scan, page_shape: tuple[int, int]) -> np.ndarray:

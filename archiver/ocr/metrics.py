@@ -1,17 +1,24 @@
 """Character error rate: Levenshtein distance over the reference length."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def edit_distance(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
+    """Levenshtein distance, one numpy pass per character of `a`: whole pages are thousands of characters."""
+    if not a or not b:
+        return max(len(a), len(b))
+    bb = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    j = np.arange(len(b) + 1)
+    prev = j.copy()
     for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+        cost = (bb != ord(ca)).astype(np.int64)
+        row = np.empty_like(prev)
+        row[0] = i
+        row[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # An insertion chain along the row: cur[j] = min over k <= j of row[k] + (j - k).
+        prev = np.minimum.accumulate(row - j) + j
+    return int(prev[-1])
 
 
 def cer(pred: str, ref: str) -> float:
