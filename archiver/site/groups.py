@@ -117,11 +117,6 @@ def by_issuer(docs) -> tuple[Group, ...]:
     return _most_documents_first(docs, issuer_of, ISSUER_FOLDER, UNKNOWN_ISSUER_LABEL)
 
 
-def doc_type_counts(docs) -> list[tuple[str, int]]:
-    """(文种, count) pairs, most common first; unrecognised types counted under one label."""
-    return [(g.label, g.count) for g in by_doc_type(docs)]
-
-
 def dimensions(docs) -> tuple[Dimension, ...]:
     """Every way the site lists documents, in navigation order."""
     return (

@@ -71,8 +71,3 @@ def year_path(year: int | None, page: int = 1) -> str:
 
 def doc_path(doc_id: int) -> str:
     return f"{DOC_FOLDER}/{int(doc_id)}.html"
-
-
-def line_anchor(page_number: int, line_number: int) -> str:
-    """Fragment id of one recognised line on a document page; line numbers start at 1 per page."""
-    return f"L{int(page_number)}-{int(line_number)}"

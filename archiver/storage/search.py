@@ -168,15 +168,6 @@ def meta_text(issuer: str | None, doc_number: str | None, original_name: str) ->
     return "\n".join(x for x in (issuer, doc_number, original_name) if x)
 
 
-def rebuild_index(s: Session) -> int:
-    """Re-index every document (after a change to tokenisation). Returns how many."""
-    s.execute(sql(f"DELETE FROM {FTS_TABLE}"))
-    rows = s.execute(sql("SELECT id, title, issuer, doc_number, original_name, text FROM documents")).all()
-    for r in rows:
-        index_document(s, r.id, title=r.title, meta=meta_text(r.issuer, r.doc_number, r.original_name), body=r.text)
-    return len(rows)
-
-
 # --- searching ------------------------------------------------------------------------------
 def _iso(value: str | date | None, name: str) -> str | None:
     if value is None or isinstance(value, date):
