@@ -296,6 +296,22 @@ def test_ring_seal_is_removed_and_the_date_under_it_stays(reader):
     assert sum(a == b for a, b in zip(text, "二〇二四年三月十五日")) >= 8, text
 
 
+def test_seal_on_a_faded_jpeg_scan_is_lifted_to_paper_and_the_date_stays_dark():
+    # A scan's JPEG keeps colour at half resolution: the seal's thin red strokes come out greyish and fail
+    # a redness test, so only masking red pixels left them on the page as grey ink over the date.
+    from archiver.bench.scansim import simulate
+    from archiver.vision.red import separate_red
+
+    mixed, clean, _, _ = ring_seal_over_date()
+    seal_ink = (to_gray(mixed) < 160) & (to_gray(clean) > 250)
+    text_ink = to_gray(clean) < 80
+    for seed in range(3):
+        gray = separate_red(simulate(mixed, "office", seed)).gray
+        paper = np.median(gray)
+        assert np.percentile(gray[seal_ink], 5) > 0.8 * paper, seed
+        assert np.median(gray[text_ink]) < 0.6 * paper, seed
+
+
 def header_page():
     """A 公文 head: the issuer in big red type, a red rule, then black text."""
     img = Image.new("RGB", (1400, 1100), WHITE)

@@ -84,6 +84,32 @@ def seal_outlines(red: np.ndarray) -> np.ndarray:
     return out
 
 
+def _lift_seals(out: np.ndarray, rgb: np.ndarray, red: np.ndarray, seal: np.ndarray) -> np.ndarray:
+    """Inside each seal (and a rim around it), take the red channel, stretched so the seal's ink reaches the
+    paper's level: red ink turns to paper while black ink, dark in every channel, stays dark.
+
+    Every pixel of the seal's area is taken, not only the clearly red ones: a scan's JPEG keeps colour
+    at half resolution, so thin red strokes (the seal's characters, the ring's edges) come out greyish
+    and fail any redness test, yet they are still bright in the red channel. Returns the area lifted."""
+    k = max(3, (min(seal.shape) // 250) | 1)
+    area = cv2.dilate(seal, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels = cv2.connectedComponents(area)
+    r = rgb[:, :, 0]
+    for i in range(1, n):
+        one = labels == i
+        ink = one & (red > 0)
+        if not ink.any():
+            continue
+        vals = r[one].astype(np.float32)
+        paper = float(np.percentile(vals, 60))
+        level = float(np.median(r[ink]))
+        black = min(float(np.percentile(vals, 1)), level - 1.0)
+        # The darkest ink stays where it is and the seal's ink goes up to paper; in between, a straight line.
+        gain = min(2.0, max(1.0, (paper - black) / (level - black)))
+        out[one] = np.clip(black + (vals - black) * gain, 0, max(paper, level)).astype(np.uint8)
+    return area
+
+
 def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
     """Grey page with seals removed and red text kept dark; a grey input passes through unchanged."""
     a = np.asarray(image)
@@ -99,11 +125,8 @@ def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
         return RedInk(gray, empty, empty, True)
     seal = seal_outlines(red)
     out = gray.copy()
-    in_seal = (red > 0) & (seal > 0)
-    # Under a seal, the red channel is bright where only red ink lies and stays dark where black ink
-    # was printed too, so the date under the seal survives while the seal fades to paper.
-    out[in_seal] = rgb[:, :, 0][in_seal]
+    lifted = _lift_seals(out, rgb, red, seal)
     # Red text elsewhere is drawn as dark as its darkest channel, so the header reads like black ink.
-    text = (red > 0) & ~(seal > 0)
+    text = (red > 0) & ~(lifted > 0)
     out[text] = np.maximum(rgb[:, :, 1][text], rgb[:, :, 2][text])
     return RedInk(out, seal, text.astype(np.uint8) * 255, True)
