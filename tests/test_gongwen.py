@@ -206,3 +206,60 @@ def test_signature_and_date_under_a_seal():
     assert (m.signature, m.date) == ("重庆市交通局", None)  # the signature stands; no date is guessed
     m = extract(["关于某事的通知\n各单位：\n正文，共2023项8条15款。"])
     assert m.date is None and m.signature is None
+
+
+@pytest.mark.parametrize("read, iso", [
+    ("二一四年三月九日", "2014-03-09"),  # the 〇 of the year lost under the seal
+    ("二二三年十一月十七日", "2023-11-17"),
+    ("二〇二二.年二月二日", "2022-02-02"),  # a speck read as a full stop
+    ("二〇二二年五算二十五日", "2022-05-25"),  # 月 misread
+    ("2016年12月23日", "2016-12-23"),
+])
+def test_a_damaged_date_under_the_signature_is_read(read, iso):
+    m = extract([f"关于某事的通知\n各单位：\n正文。\n湖南省水利厅\n{read}\n抄送：某某办。\n湖南省水利厅办公室\n2023年9月15日印发"])
+    assert (m.signature, m.date) == ("湖南省水利厅", iso)
+
+
+@pytest.mark.parametrize("read", [
+    "二〇二年三月九日",  # 二〇〇二 or 二〇二〇: which 〇 was lost cannot be told
+    "二〇五年一月二日",
+    "二一四年十三月九日",  # no such month
+    "二一四",
+])
+def test_a_damaged_date_that_is_ambiguous_gives_none(read):
+    m = extract([f"关于某事的通知\n各单位：\n正文。\n湖南省水利厅\n{read}\n抄送：某某办。\n湖南省水利厅办公室\n2023年9月15日印发"])
+    assert m.date is None and m.print_date == "2023-09-15"
+
+
+def test_a_chinese_date_missing_its_zero_is_taken_only_under_a_signature():
+    m = extract(["关于某事的通知\n各单位：\n正文。\n二一四年三月九日\n抄送：某某办。"])  # no 署名 above it
+    assert m.date is None
+    assert find_date("二一四年三月九日") is None  # and never in running text
+
+
+def test_the_printed_line_is_no_signature_when_the_date_under_the_seal_is_lost():
+    m = extract(["国家市场监督管理总局关于某事的通知\n各单位：\n正文。\n国家市场监督管理总局\n二一闯年三月九日\n"
+                 "国家市场监督管理总局办公室\n2014年3月9日印发"])
+    assert (m.signature, m.date) == ("国家市场监督管理总局", None)
+    assert (m.printer, m.print_date) == ("国家市场监督管理总局办公室", "2014-03-09")
+
+
+@pytest.mark.parametrize("issuer, signature, printer, want_sig, want_printer", [
+    ("长沙市岳麓区人民政府", "长沙市岳道区人民政府", "长沙市岳瘤区人民政府办公室", "长沙市岳麓区人民政府", "长沙市岳麓区人民政府办公室"),
+    ("重庆市交通局", "重庆书交通局", "重庆市交通局", "重庆市交通局", "重庆市交通局"),  # one misread character
+    ("重庆市交通局", "重庆市交通局", "重庆市交通局办公室", "重庆市交通局", "重庆市交通局办公室"),  # right already
+    # Another organ signs too: two characters apart is no misreading.
+    ("长沙市岳麓区人民政府", "长沙市开福区人民政府", "长沙市人民政府办公厅", "长沙市开福区人民政府", "长沙市人民政府办公厅"),
+    ("湖南省水利厅", "湖南省财政厅", "湖南省水利厅办公室", "湖南省财政厅", "湖南省水利厅办公室"),
+])
+def test_signature_and_printer_misreads_agree_with_the_issuer_in_the_title(issuer, signature, printer, want_sig,
+                                                                           want_printer):
+    m = extract([f"{issuer}关于某事的通知\n各单位：\n正文。\n{signature}\n2024年3月1日\n"
+                 f"抄送：某某办。\n{printer}\n2024年3月2日印发"])
+    assert (m.issuer, m.signature, m.printer) == (issuer, want_sig, want_printer)
+
+
+def test_cc_separators_misread_as_semicolons_are_commas():
+    m = extract(["关于某事的通知\n各单位：\n正文。\n某某局\n2024年1月2日\n抄送：市纪委监委;市中级人民法院，市人民检察院。\n"
+                 "某某局办公室\n2024年1月3日印发"])
+    assert m.cc == "市纪委监委，市中级人民法院，市人民检察院"

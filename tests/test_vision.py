@@ -312,6 +312,22 @@ def test_seal_on_a_faded_jpeg_scan_is_lifted_to_paper_and_the_date_stays_dark():
         assert np.median(gray[text_ink]) < 0.6 * paper, seed
 
 
+@pytest.mark.parametrize("last", ["告", "吕"])
+def test_a_wrapped_titles_last_character_alone_on_its_line_stays_one_line(last):
+    # Title type is larger than the body's, so 告 (𠂉土 over 口) falls into two line-tall pieces.
+    img = Image.new("RGB", (1400, 900), WHITE)
+    d = ImageDraw.Draw(img)
+    d.text((300, 60), "湖南省水利厅关于森林防火有关事项的公", font=font(50), fill=BLACK)
+    d.text((660, 140), last, font=font(50), fill=BLACK)
+    glyph = d.textbbox((660, 140), last, font=font(50))
+    for i, t in enumerate(BODY):
+        d.text((120, 240 + i * 70), t, font=font(36), fill=BLACK)
+    boxes = find_lines(binarise(to_gray(np.asarray(img))))
+    assert len(boxes) == 2 + len(BODY)
+    x0, y0, x1, y1 = boxes[1]
+    assert iou(boxes[1], glyph) > 0.6 and y1 - y0 >= 0.85 * (glyph[3] - glyph[1])
+
+
 def header_page():
     """A 公文 head: the issuer in big red type, a red rule, then black text."""
     img = Image.new("RGB", (1400, 1100), WHITE)

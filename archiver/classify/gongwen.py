@@ -13,7 +13,7 @@ from typing import Sequence
 from archiver.document import Box, FieldSpan, Metadata
 
 from .patterns import (COPY_NO, ORG_ENDINGS, SECRECY, SIGNER, URGENCY, dates_in, doc_number_at_start, doc_type_of,
-                       is_plain_name, iso_date, looks_like_org, norm, province_code_fix)
+                       is_plain_name, iso_date, looks_like_org, loose_cn_date, norm, province_code_fix)
 from .patterns import find_date, find_doc_number  # noqa: F401  (part of this module's interface)
 
 HEAD_LINES = 15  # the 版头 and the title sit within the first lines of page 1
@@ -172,16 +172,18 @@ def _head(lines: list[TextLine], found: _Found) -> int:
 
 
 def _damaged_date(lines: list[TextLine], title_end: int, banji: int, found: _Found) -> int | None:
-    """A 成文日期 line whose 年 or 月 a seal made unreadable (2023算8月15日): the whole line is a
-    year, a month and a day with one stray character for each separator, right under a signature."""
+    """A 成文日期 line a seal damaged (2023算8月15日, 二一四年三月九日 with its 〇 lost): the whole line is
+    a year, a month and a day with at most one stray character for each separator, right under a
+    signature."""
     for i in range(banji - 1, title_end + 1, -1):
-        m = _LOOSE_DATE.fullmatch(lines[i].norm)
-        prev = lines[i - 1].norm
-        if m and (looks_like_org(prev) or is_plain_name(prev)):
-            iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            if iso:
-                found.put("date", iso, lines[i])
-                return i
+        n, prev = lines[i].norm, lines[i - 1].norm
+        if "印发" in n or _printed_line(lines, i) or not (looks_like_org(prev) or is_plain_name(prev)):
+            continue
+        m = _LOOSE_DATE.fullmatch(n)
+        iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else loose_cn_date(n)
+        if iso:
+            found.put("date", iso, lines[i])
+            return i
     return None
 
 
@@ -238,7 +240,7 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
         for i in range(banji - 1, title_end + 1, -1):
             nxt, prev = lines[i].norm, lines[i - 1].norm
             datish = len(nxt) <= 14 and (sum(c in nxt for c in "年月日") >= 2 or len(re.findall(r"\d", nxt)) >= 4)
-            if datish and looks_like_org(prev) and not dates_in(prev):
+            if datish and "印发" not in nxt and not _printed_line(lines, i) and looks_like_org(prev) and not dates_in(prev):
                 found.put("signature", prev, lines[i - 1])
                 break
     _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)
@@ -265,7 +267,8 @@ def _banji(lines: list[TextLine], start: int, found: _Found) -> None:
                 parts.append(lines[j].norm)
                 used.append(lines[j])
                 j += 1
-            found.put("cc", "".join(parts).rstrip("。:：" + _TRAIL), *used)
+            # 抄送机关 are separated by commas (GB/T 9704 7.4.2); a semicolon there is a misread comma.
+            found.put("cc", "".join(parts).rstrip("。:：" + _TRAIL).replace(";", ","), *used)
         if _printed_line(lines, i):
             ds = dates_in(n)
             found.put("print_date", ds[-1][2], lines[i])
@@ -304,6 +307,16 @@ def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _agree(value: str | None, name: str | None) -> str | None:
+    """value with its beginning set to name where it reads as name with one character misread: the 署名
+    under a seal, or the 印发机关 in small type, give the 发文机关 that was read in large type. Two
+    characters apart (开福区 for 岳麓区) is another organ, not a misreading."""
+    if not value or not name or len(name) < 4 or len(value) < len(name) or value.startswith(name):
+        return value
+    wrong = sum(a != b for a, b in zip(value, name))
+    return name + value[len(name):] if wrong == 1 else value
+
+
 def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | None = None) -> Metadata:
     """All 公文 fields of a document from its page texts (lines split by \\n) and, when known, the line
     boxes of each page (one per line, same order), which help find a 版头 without 文件."""
@@ -338,6 +351,9 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         if span:
             found.spans.append(FieldSpan("issuer", span.page, span.line, span.text))
     v = found.values
+    if source in ("title", "header"):
+        for key in ("signature", "printer"):
+            v[key] = _agree(v.get(key), issuer)
     if isinstance(v.get("doc_number"), str):
         v["doc_number"] = province_code_fix(v["doc_number"], v.get("issuer"))
     year = None

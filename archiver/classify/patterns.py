@@ -21,6 +21,12 @@ DATE = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
 # 〇 as a recogniser or a typist may give it: ○ O o 0 零 Ｏ (NFKC folds the last to O).
 _CN_DIGIT = "〇○零OoО0一二三四五六七八九"
 CN_DATE = re.compile(rf"([{_CN_DIGIT}]{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})日")
+# A 成文日期 in Chinese numerals as a scan of a seal may leave it: one 〇 of the year lost (二一四年 for
+# 二〇一四年; a thin ring is the first stroke to fade or to be taken for a stain), or 年/月 misread as
+# some other character. Only ever matched against a whole line under a signature.
+_LOOSE_CN_DATE = re.compile(rf"(二[{_CN_DIGIT}]{{2,3}}|一九[{_CN_DIGIT}]{{2}})(?:年|[^{_CN_DIGIT}十月日])"
+                            rf"([一二三四五六七八九十]{{1,2}})(?:月|[^{_CN_DIGIT}十年日])([一二三四五六七八九十]{{1,3}})日")
+_STRAY = re.compile(r"[.,·'‘’`、。:：\-—_]")
 SECRECY = re.compile(r"^(绝密|机密|秘密)(?:[★☆*＊]([0-9一二三四五六七八九十]{1,3}年|长期))?")
 URGENCY = re.compile(r"(特急|加急)")
 COPY_NO = re.compile(r"^(?:份号[:：]?)?([0-9Oo]{6})$")
@@ -67,6 +73,22 @@ def dates_in(text: str) -> list[tuple[int, int, str]]:
         if iso:
             found.append((m.start(), m.end(), iso))
     return sorted(found)
+
+
+def loose_cn_date(line: str) -> str | None:
+    """ISO date of a normalised line that is nothing but a damaged Chinese-numeral date (see _LOOSE_CN_DATE)."""
+    m = _LOOSE_CN_DATE.fullmatch(_STRAY.sub("", line))
+    if not m:
+        return None
+    year = m.group(1)
+    if len(year) == 3:
+        if any(_CN[c] == 0 for c in year):  # 二〇二 may be 二〇〇二 or 二〇二〇: no guess
+            return None
+        year = year[0] + "〇" + year[1:]  # 二XY can only be 二〇XY
+    try:
+        return iso_date(_cn_int(year), _cn_int(m.group(2)), _cn_int(m.group(3)))
+    except (KeyError, ValueError):
+        return None
 
 
 def doc_number_at_start(text: str) -> tuple[str, int] | None:

@@ -124,9 +124,11 @@ def _merge_row_neighbours(boxes: np.ndarray, v_integral: np.ndarray, max_gap: fl
     return _union_find_merge(boxes, pairs) if pairs else boxes
 
 
-def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float, max_gap: int | None = None) -> list[Box]:
+def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float, max_gap: int | None = None,
+                max_glyph: float = 0.0) -> list[Box]:
     """Tight boxes of the ink in one blob, cut where whole empty rows separate two tall parts, and
-    within a part where empty columns wider than max_gap separate ink."""
+    within a part where empty columns wider than max_gap separate ink. Parts that together fit in a
+    max_glyph square are one glyph and stay together."""
     rows = ink.any(axis=1)
     ys = np.flatnonzero(rows)
     if len(ys) == 0:
@@ -140,9 +142,17 @@ def _split_rows(ink: np.ndarray, x0: int, y0: int, min_part: float, max_gap: int
         prev = y
     parts.append((start, prev + 1))
     # Stacked pieces of one glyph (三, 只) are short; only split between parts that are line-tall.
+    # A title's larger type splits into line-tall pieces too (告 is 𠂉土 over 口): the last character
+    # of a wrapped title stands alone on its line, and only its narrowness tells it from two lines.
+    def one_glyph(a: int, b: int) -> bool:
+        if b - a > max_glyph:
+            return False
+        cols = np.flatnonzero(ink[a:b].any(axis=0))
+        return len(cols) > 0 and cols[-1] - cols[0] + 1 <= max_glyph
+
     merged: list[list[int]] = []
     for a, b in parts:
-        if merged and (b - a < min_part or merged[-1][1] - merged[-1][0] < min_part):
+        if merged and (b - a < min_part or merged[-1][1] - merged[-1][0] < min_part or one_glyph(merged[-1][0], b)):
             merged[-1][1] = b
         else:
             merged.append([a, b])
@@ -201,7 +211,7 @@ def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i, :4])
         ink = (labels[y:y + h, x:x + w] == i) & (text[y:y + h, x:x + w] > 0)
-        boxes.extend(_split_rows(ink, x, y, min_part=0.45 * ch, max_gap=kw + 1))
+        boxes.extend(_split_rows(ink, x, y, min_part=0.45 * ch, max_gap=kw + 1, max_glyph=1.7 * ch))
     if not boxes:
         return []
 
