@@ -17,7 +17,6 @@ from .config import Settings
 from .ingest.intake import sha256_of
 from .storage import search
 from .storage.db import Database
-from .storage.tables import FTS_TABLE
 from .storage.tokens import index_text
 
 TEMP_PREFIXES = (".tmp-",)  # archive_files.atomic_copy and write_thumbnail write through these names
@@ -92,9 +91,7 @@ def check_index(db: Database) -> list[Problem]:
     problems: list[Problem] = []
     with db.session() as s:
         expected = _expected_index(s)
-        actual: dict[int, list[tuple[str, str, str]]] = {}
-        for r in s.execute(sql(f"SELECT rowid, title, meta, body FROM {FTS_TABLE}")):
-            actual.setdefault(r[0], []).append((r[1], r[2], r[3]))
+        actual = search.indexed_rows(s)
     for doc_id, want in expected.items():
         got = actual.get(doc_id)
         if not got:

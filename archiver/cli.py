@@ -33,14 +33,17 @@ def open_db(settings, create: bool = True):
         db.close()
         if "locked" in str(exc.orig) or "busy" in str(exc.orig):
             raise StorageBusy(f"database busy ({exc.orig}): another process holds it") from None
+        if db.backend == "postgresql":  # server down, refused, bad password: one line, not a traceback
+            first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StorageBusy(f"cannot reach the database {db.engine.url.render_as_string()}: {first}") from None
         raise
     return db
 
 
-def make_pipeline(settings, keep_source=False):
+def make_pipeline(settings, keep_source=False, worker=None):
     from .pipeline import Pipeline
 
-    return Pipeline(settings, open_db(settings), keep_source=keep_source)
+    return Pipeline(settings, open_db(settings), keep_source=keep_source, worker=worker)
 
 
 def rebuild_site(settings, db) -> None:
@@ -57,7 +60,7 @@ def rebuild_site(settings, db) -> None:
 
 
 # --- commands ---------------------------------------------------------------------------
-def _pipeline_when_free(settings, wait_s: float = 120.0):
+def _pipeline_when_free(settings, wait_s: float = 120.0, worker=None):
     """The daemon's pipeline; a database another writer holds at start-up is waited for, not a crash."""
     import time
 
@@ -66,7 +69,7 @@ def _pipeline_when_free(settings, wait_s: float = 120.0):
     end = time.monotonic() + wait_s
     while True:
         try:
-            return make_pipeline(settings)
+            return make_pipeline(settings, worker=worker)
         except StorageBusy as exc:
             if time.monotonic() > end:
                 raise
@@ -78,12 +81,45 @@ def cmd_watch(args, settings) -> int:
     from .daemon.watch import Watcher
 
     pipeline = _pipeline_when_free(settings)
-    after = (lambda _done: rebuild_site(settings, pipeline.db)) if settings.site.auto_build else None
-    w = Watcher(settings, pipeline, after=after)
+    if settings.queue == "celery":  # register and enqueue only; the site follows what the workers stored
+        from .workers.dispatch import Dispatcher
+
+        site = _SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
+        w = Watcher(settings, pipeline, dispatch=Dispatcher(settings, pipeline.db), periodic=site)
+    else:
+        after = (lambda _done: rebuild_site(settings, pipeline.db)) if settings.site.auto_build else None
+        w = Watcher(settings, pipeline, after=after)
     w.install_signal_handlers()
     if settings.site.auto_build:
         rebuild_site(settings, pipeline.db)
     w.run(max_seconds=args.max_seconds)
+    return 0
+
+
+class _SiteWhenChanged:
+    """Rebuild the site when documents were added or removed since the last look (queue: celery)."""
+
+    def __init__(self, settings, db):
+        self.settings, self.db, self.seen = settings, db, None
+
+    def __call__(self) -> None:
+        from sqlalchemy import text
+
+        with self.db.session() as s:
+            now = tuple(s.execute(text("SELECT count(*), max(id) FROM documents")).one())
+        if now != self.seen:
+            rebuild_site(self.settings, self.db)
+            self.seen = now
+
+
+def cmd_worker(args, settings) -> int:
+    from .errors import UsageError
+    from .workers.worker import run_worker, worker_name
+
+    if settings.queue != "celery":
+        raise UsageError("manage.py worker takes jobs from Celery: set `queue: celery` in the config first "
+                         "(with `queue: local`, `manage.py watch` processes files itself)")
+    run_worker(_pipeline_when_free(settings, worker=worker_name()))
     return 0
 
 
@@ -294,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("watch", help="watch the inbox and archive every file dropped there")
     c.add_argument("--max-seconds", type=float, default=None, help="stop after this long (tests, cron)")
     c.set_defaults(func=cmd_watch)
+    c = sub.add_parser("worker", help="take queued files from Celery and archive them (queue: celery)")
+    c.set_defaults(func=cmd_worker)
     c = sub.add_parser("ingest", help="archive files and folders now, with a progress bar")
     c.add_argument("paths", nargs="+")
     c.add_argument("--workers", type=int, default=None, help="analysis processes (default: config workers)")

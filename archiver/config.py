@@ -90,6 +90,18 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Celery:
+    """`queue: celery`: the watcher registers files and enqueues them; `manage.py worker` processes take them."""
+
+    broker: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "archiver"
+    heartbeat_seconds: float = 5.0  # a worker marks the job it holds alive this often
+    stale_seconds: float = 60.0  # a running job not marked alive this long lost its worker: queued again
+    requeue_seconds: float = 3600.0  # a job queued this long without a worker taking it is queued again
+    visibility_timeout: float = 7200.0  # the broker hands an unacknowledged job to another worker after this
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths = field(default_factory=Paths)
     database: Database = field(default_factory=Database)
@@ -101,10 +113,12 @@ class Settings:
     watch: Watch = field(default_factory=Watch)
     site: Site = field(default_factory=Site)
     workers: int = 1
+    queue: str = "local"  # local: the daemon processes files itself; celery: workers do (see Celery)
+    celery: Celery = field(default_factory=Celery)
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "archive.default_retention": ("永久", "30年", "10年")}
+_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "archive.default_retention": ("永久", "30年", "10年")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
@@ -112,7 +126,9 @@ _RANGES = {
     "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
-    "archive.thumbnail_width": (16, 4000),
+    "archive.thumbnail_width": (16, 4000), "celery.heartbeat_seconds": (0.1, 3600.0),
+    "celery.stale_seconds": (1.0, 86400.0), "celery.requeue_seconds": (1.0, 604800.0),
+    "celery.visibility_timeout": (1.0, 604800.0),
 }
 
 

@@ -24,7 +24,7 @@ from .errors import ArchiverError, StorageBusy
 from .faults import crash_point
 from .ingest import intake, rasterize
 from .storage import jobs, repository
-from .storage.db import Database
+from .storage.db import Database, serialize_store
 
 log = logging.getLogger("archiver")
 
@@ -40,7 +40,7 @@ class Outcome:
     """What happened to one input file."""
 
     path: Path
-    status: str  # stored | duplicate | exact-duplicate | skipped | failed | retry
+    status: str  # stored | duplicate | exact-duplicate | skipped | failed | retry | queued | held
     document_id: int | None = None
     pages: int = 0
     seconds: float = 0.0
@@ -107,8 +107,11 @@ def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], rea
 class Pipeline:
     """One archive: settings, database, rules and a recogniser loaded on first need."""
 
-    def __init__(self, settings: Settings, db: Database, reader: LineReader | None = None, keep_source: bool = False):
+    def __init__(self, settings: Settings, db: Database, reader: LineReader | None = None, keep_source: bool = False,
+                 worker: str | None = None):
         self.settings = settings
+        self.worker = worker  # queue: celery: this worker's name, written on the jobs it holds
+        self.current_job: str | None = None  # sha256 of the file being processed, for the worker's heartbeat
         self.keep_source = keep_source  # ingest of paths outside the inbox leaves the originals in place
         self.db = db
         self.rules = load_rules(settings.rules.folder)
@@ -144,6 +147,9 @@ class Pipeline:
                 if _signature(path) != before:
                     return self.still_arriving(source, start)
                 return self.store(doc, start)
+        except jobs.JobHeld as exc:  # queue: celery: a live worker has this file already
+            message = f"{path.name}: being processed by {exc.worker}"
+            return Outcome(path, "held", seconds=time.monotonic() - start, message=message)
         except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
             log.warning("%s", exc.message)
             if source is not None:
@@ -156,6 +162,8 @@ class Pipeline:
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
             log.exception("unexpected error on %s", path)
             return self.fail(path, f"{path.name}: internal error: {type(exc).__name__}: {exc}", start)
+        finally:
+            self.current_job = None
 
     def still_arriving(self, source: SourceFile | None, start: float, path: Path | None = None) -> Outcome:
         """The file changed while it was being read: its copy was still going on. Read it again later."""
@@ -170,7 +178,9 @@ class Pipeline:
         """Record (committed) that this file is being processed; refuse one that keeps killing the process."""
         resumed = source.sha256 in self._retrying  # our own retry left the job running, no crash did
         with self.db.session() as s:
-            cut_short = jobs.begin(s, source.sha256, source.name, str(source.path), count_interrupted=not resumed)
+            cut_short = jobs.begin(s, source.sha256, source.name, str(source.path), count_interrupted=not resumed,
+                                   worker=self.worker, stale_seconds=self.settings.celery.stale_seconds)
+        self.current_job = source.sha256
         self._retrying.discard(source.sha256)
         limit = self.settings.watch.max_interrupted
         if cut_short >= limit:
@@ -212,6 +222,7 @@ class Pipeline:
         cfg = self.settings
         src = doc.source
         with self.db.session() as s:
+            serialize_store(s)  # several workers may store at once: dedup and numbering see each other's work
             match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, repository.page_hashes(s),
                                               lambda i: repository.document_text(s, i),
                                               cfg.dedup.hash_distance, cfg.dedup.text_similarity)

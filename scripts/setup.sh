@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(poppler-utils fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-arphic-gbsn00lp
               fonts-arphic-gkai00mp fonts-wqy-zenhei fonts-wqy-microhei fonts-lxgw-wenkai fonts-cwtex-fs
-              chromium)  # chromium: the site's browser tests drive it through Playwright (no browser download)
+              chromium    # the site's browser tests drive it through Playwright (no browser download)
+              postgresql redis-server)  # the PostgreSQL backend and the Celery broker: tests run against both
 [ "${WITH_BENCH:-0}" = 1 ] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-chi-sim)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,7 +1,14 @@
-"""Shared fixtures: a config.yaml for a throw-away archive, a migrated SQLite database, Document values."""
+"""Shared fixtures: a config.yaml for a throw-away archive, a migrated database, Document values.
+
+Every test that takes `db` or `archive_config` runs twice: on SQLite and on PostgreSQL. The PostgreSQL
+half needs a server: ARCHIVER_TEST_PG names a database on it whose user may create databases (.ci/run
+and scripts/test.sh start one); each test gets a new database there, dropped afterwards. Without it
+that half is skipped, and says why. Tests of SQLite itself are marked sqlite_only."""
 from __future__ import annotations
 
 import hashlib
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,14 +20,59 @@ from archiver.storage.db import open_database
 ROOT = Path(__file__).resolve().parents[1]
 
 
+PG_ADMIN_URL = os.environ.get("ARCHIVER_TEST_PG", "")
+NO_PG = ("PostgreSQL half skipped: no server configured (ARCHIVER_TEST_PG is unset; "
+         "`bash scripts/test.sh` or .ci/run starts one)")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", ["sqlite"] if sqlite_only else ["sqlite", "postgresql"])
+
+
+def _pg_admin():
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_ADMIN_URL)
+    return psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                           dbname=u.database or "postgres", autocommit=True), u
+
+
 @pytest.fixture
-def archive_config(tmp_path) -> Path:
+def new_database_url(backend, tmp_path):
+    """A function returning the URL of a new, empty database of this test's backend."""
+    made: list[str] = []
+
+    def make(sqlite_path: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{sqlite_path}"
+        if not PG_ADMIN_URL:
+            pytest.skip(NO_PG)
+        conn, u = _pg_admin()
+        name = f"archiver_test_{uuid.uuid4().hex[:12]}"
+        with conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return u.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+    yield make
+    if made:
+        conn, _ = _pg_admin()
+        with conn:
+            for name in made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def archive_config(tmp_path, new_database_url) -> Path:
     """A config.yaml whose folders and database live in tmp_path (none created yet); rules, weights and
     templates are the project's. Watch timings are short so daemon tests finish quickly."""
     cfg = tmp_path / "config.yaml"
     weights, rules, templates = ROOT / "archiver" / "ocr" / "weights", ROOT / "rules", ROOT / "templates"
     cfg.write_text(
-        "database: {url: sqlite:///archive/archive.db}\n"
+        f'database: {{url: "{new_database_url("archive/archive.db")}"}}\n'
         f'ocr: {{weights: "{weights}", threads: 1}}\n'
         f'rules: {{folder: "{rules}"}}\n'
         f'site: {{templates: "{templates}"}}\n'
@@ -31,8 +83,8 @@ def archive_config(tmp_path) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path / 'data' / 'archive.db'}")
+def db(tmp_path, new_database_url):
+    database = open_database(new_database_url(str(tmp_path / "data" / "archive.db")))
     database.migrate()
     yield database
     database.close()

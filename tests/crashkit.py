@@ -57,11 +57,28 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def stored_shas(db_path: Path) -> list[str]:
-    """sha256 of every document row (read with plain sqlite3: the daemon may have died mid-write)."""
-    if not db_path.exists():
+def db_location(settings) -> Path | str:
+    """Where the test's database is: the SQLite file, or the PostgreSQL URL."""
+    url = settings.database.url
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else url
+
+
+def stored_shas(where: Path | str) -> list[str]:
+    """sha256 of every document row, read without the archiver's code: the daemon may have died mid-write."""
+    if isinstance(where, str):
+        from sqlalchemy import create_engine, exc, text
+
+        engine = create_engine(where)
+        try:
+            with engine.connect() as conn:
+                return [r[0] for r in conn.execute(text("SELECT sha256 FROM documents"))]
+        except exc.ProgrammingError:  # killed before the first migration finished: no table yet
+            return []
+        finally:
+            engine.dispose()
+    if not where.exists():
         return []
-    con = sqlite3.connect(db_path)
+    con = sqlite3.connect(where)
     try:
         return [r[0] for r in con.execute("SELECT sha256 FROM documents")]
     except sqlite3.OperationalError:  # killed before the first migration finished
@@ -70,11 +87,21 @@ def stored_shas(db_path: Path) -> list[str]:
         con.close()
 
 
+def table_names(where: Path | str) -> list[str]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(where if isinstance(where, str) else f"sqlite:///{where}")
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
 def inbox_shas(inbox: Path) -> set[str]:
     return {sha256(p) for p in inbox.rglob("*") if p.is_file()}
 
 
-def assert_nothing_lost_nothing_twice(inputs: dict[str, str], inbox: Path, db_path: Path) -> None:
+def assert_nothing_lost_nothing_twice(inputs: dict[str, str], inbox: Path, db_path: Path | str) -> None:
     """Every input is in the inbox or stored (or both, when the kill fell between commit and unlink),
     and no input has two rows."""
     stored = stored_shas(db_path)

@@ -3,7 +3,6 @@ no duplicate row, no orphan archive file and no half-written HTML page."""
 from __future__ import annotations
 
 import random
-import sqlite3
 import time
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from archiver import config
 from archiver.check import check
 from archiver.cli import open_db
 
-from .crashkit import Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, sha256, stored_shas
+from .crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location, sha256,
+                       stored_shas, table_names)
 from .helpers import page_image, text_pdf
 
 TOPICS = ["安全生产", "防汛防台", "春节值班", "预算管理", "信息公开", "疫情防控", "节能减排", "档案管理", "人才引进",
@@ -43,12 +43,12 @@ def finish_and_check(s, cfg: Path, tmp: Path, inputs: dict[str, str]) -> None:
     d = Daemon(cfg, tmp / "final.log")
     try:
         end = time.time() + 120
-        while time.time() < end and (any(p.is_file() for p in s.paths.inbox.rglob("*")) or len(stored_shas(s.paths.archive / "archive.db")) < len(inputs)):
+        while time.time() < end and (any(p.is_file() for p in s.paths.inbox.rglob("*")) or len(stored_shas(db_location(s))) < len(inputs)):
             time.sleep(0.2)
         time.sleep(1.0)  # let the site build after the last document finish
     finally:
         assert d.stop() == 0, d.text()
-    stored = stored_shas(s.paths.archive / "archive.db")
+    stored = stored_shas(db_location(s))
     assert sorted(stored) == sorted(inputs.values()), d.text()  # each exactly once
     assert [p for p in s.paths.inbox.rglob("*") if p.is_file()] == []
     assert not s.paths.failed.exists() or not any(s.paths.failed.iterdir())
@@ -66,16 +66,14 @@ def test_crash_at_each_point_of_a_store(archive_config, tmp_path):
     s = config.load(cfg)
     files = make_inputs(s.paths.inbox, 3)
     inputs = {n: sha256(p) for n, p in files.items()}
-    db_path = s.paths.archive / "archive.db"
+    db_path = db_location(s)
 
     # Killed while creating the database: the migration is one transaction, so nothing of it remains
     # (before, each CREATE TABLE committed alone and every later start died on "table already exists").
     d = Daemon(cfg, tmp_path / "migrating.log", crash_at="migrating")
     d.proc.wait(timeout=120)
     assert d.proc.returncode == -9, d.text()
-    con = sqlite3.connect(db_path)
-    assert con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == []
-    con.close()
+    assert table_names(db_path) == []
 
     d = Daemon(cfg, tmp_path / "analysed.log", crash_at="analysed")
     d.proc.wait(timeout=120)
@@ -113,7 +111,7 @@ def test_random_kill_9_loop(archive_config, tmp_path):
     files[scan.name] = scan
     arrivals = make_inputs(tmp_path / "later", 4, start=6)
     inputs = {n: sha256(p) for n, p in {**files, **arrivals}.items()}
-    db_path = s.paths.archive / "archive.db"
+    db_path = db_location(s)
     pending = list(arrivals.values())
     for round_ in range(5):
         d = Daemon(cfg, tmp_path / f"round{round_}.log")

@@ -39,19 +39,24 @@ def test_check_reports_and_repairs(archive_config, capsys):
     (a / "stray.pdf").write_bytes(b"%PDF-1.4 nobody's")
     (a / "2024").mkdir(exist_ok=True)
     (a / "2024" / ".tmp-abc123").write_bytes(b"half")
+    # On PostgreSQL the index row's foreign key keeps an index row without its document from existing.
+    key = "document_id" if pipeline.db.backend == "postgresql" else "rowid"
     with pipeline.db.session() as ses:
-        ses.execute(sql("DELETE FROM documents_fts WHERE rowid = :i"), {"i": ids[2]})
-        ses.execute(sql("UPDATE documents_fts SET body = 'stale' WHERE rowid = :i"), {"i": ids[0]})
-        ses.execute(sql("INSERT INTO documents_fts(rowid, title, meta, body) VALUES (99, 'x', 'y', 'z')"))
+        ses.execute(sql(f"DELETE FROM documents_fts WHERE {key} = :i"), {"i": ids[2]})
+        ses.execute(sql(f"UPDATE documents_fts SET body = 'stale' WHERE {key} = :i"), {"i": ids[0]})
+        if key == "rowid":
+            ses.execute(sql("INSERT INTO documents_fts(rowid, title, meta, body) VALUES (99, 'x', 'y', 'z')"))
     expected = [("bad-sha256", docs[1].archive_path), ("fts-extra", "index row 99"),
                 ("fts-missing", f"document {ids[2]}"), ("fts-stale", f"document {ids[0]}"),
                 ("missing-file", docs[0].archive_path), ("missing-thumbnail", docs[2].pages[0].thumbnail),
                 ("orphan-file", "misplaced/x.pdf"), ("orphan-file", "stray.pdf"), ("temp-file", "2024/.tmp-abc123")]
+    if key != "rowid":
+        expected.remove(("fts-extra", "index row 99"))
     assert kinds(check(s, pipeline.db)) == expected
 
     assert main(["--config", str(archive_config), "check"]) == 1
     out = capsys.readouterr().out
-    assert "missing-file: " in out and out.strip().endswith("3 documents checked: 9 problems")
+    assert "missing-file: " in out and out.strip().endswith(f"3 documents checked: {len(expected)} problems")
 
     assert main(["--config", str(archive_config), "check", "--repair"]) == 1  # two cannot be repaired
     out = capsys.readouterr().out

@@ -36,6 +36,7 @@ def nothing_half_stored(s, pipeline) -> None:
     assert [p for p in s.paths.archive.rglob("*") if p.is_file() and not p.name.startswith("archive.db")] == []
 
 
+@pytest.mark.sqlite_only  # holds the SQLite file's lock from outside
 def test_database_locked_by_another_writer_is_retried_later(archive_config):
     """A real second writer holds the lock longer than database.busy_timeout; then lets go."""
     s = settings_with(archive_config, "database: {url: sqlite:///archive/archive.db, busy_timeout: 0.2}\n")
@@ -125,7 +126,7 @@ def test_database_disk_full_is_a_retry(archive_config, monkeypatch):
 
     monkeypatch.setattr(repository, "set_files", full)
     out = pipeline.process(f)
-    assert out.status == "retry" and "database cannot write" in out.message and f.exists()
+    assert out.status == "retry" and "will try again" in out.message and f.exists()
     monkeypatch.undo()
     nothing_half_stored(s, pipeline)
 
@@ -163,6 +164,7 @@ def _mount_tmpfs(folder: Path, size: str) -> bool:
         return False
 
 
+@pytest.mark.sqlite_only  # the database file itself on a tiny tmpfs
 def test_a_really_full_archive_disk(archive_config, tmp_path):
     """The archive folder on a 512 KB tmpfs, filled up: a real ENOSPC from the kernel."""
     disk = tmp_path / "small-disk"
@@ -193,6 +195,7 @@ def test_a_really_full_archive_disk(archive_config, tmp_path):
         subprocess.run(["umount", str(disk)], capture_output=True)
 
 
+@pytest.mark.sqlite_only  # holds the SQLite file's lock from outside
 def test_the_daemon_waits_for_a_database_locked_at_start_up(archive_config, tmp_path):
     """Found by the soak: another writer holding the database while the daemon (re)starts used to kill it."""
     from .crashkit import Daemon

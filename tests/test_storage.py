@@ -167,6 +167,7 @@ def test_deleting_a_document_cascades(db, make_doc):
         assert s.execute(text("SELECT document_id FROM events")).scalars().all() == [None]
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas(db):
     with db.engine.connect() as conn:
         got = [conn.exec_driver_sql(f"PRAGMA {p}").scalar()

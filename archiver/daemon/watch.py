@@ -45,6 +45,8 @@ def describe(o: Outcome) -> str:
         return f"FAILED {o.path.name}: {o.message} ({o.seconds:.1f}s)"
     if o.status == "retry":
         return f"RETRY LATER {o.path.name}: {o.message}"
+    if o.status in ("queued", "held"):
+        return o.message
     dup = f" duplicate_of={o.duplicate_of}" if o.duplicate_of else ""
     return (f"{o.status} id={o.document_id} {o.path.name} pages={o.pages} {o.seconds:.1f}s "
             f"category={o.category or '-'}{dup}")
@@ -52,10 +54,13 @@ def describe(o: Outcome) -> str:
 
 class Watcher:
     def __init__(self, settings: Settings, pipeline: Pipeline, after: Callable[[list[Outcome]], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, dispatch: Callable[[Path], Outcome] | None = None,
+                 periodic: Callable[[], None] | None = None):
         self.settings = settings
         self.pipeline = pipeline
         self.after = after  # called after a batch of documents, e.g. to rebuild the site
+        self.dispatch = dispatch  # queue: celery: registers and enqueues a ready file instead of processing it
+        self.periodic = periodic  # called at each rescan (queue: celery: rebuild the site if workers stored any)
         self.ready = Readiness(settings.watch.stable_seconds, clock, settings.watch.empty_seconds)
         self.events: "queue.Queue[Path]" = queue.Queue()
         self.stop = threading.Event()
@@ -87,6 +92,9 @@ class Watcher:
             if not (path.exists() or path.is_symlink()):
                 continue
             outcome = self._process(path, self.refusal(path))
+            if outcome.status == "held":  # queued or in a worker's hands already: seen again at each rescan
+                log.debug(outcome.message)
+                continue
             log.info(describe(outcome))
             done.append(outcome)
         if done and self.after:
@@ -109,6 +117,8 @@ class Watcher:
         try:
             if refusal:
                 return self.pipeline.fail(path, refusal, time.monotonic())
+            if self.dispatch is not None:
+                return self.dispatch(path)
             return self.pipeline.process(path)
         except Exception as exc:
             log.exception("could not process or set aside %s", path)
@@ -124,10 +134,13 @@ class Watcher:
         log.info("watching %s (%s), archive %s", inbox, "polling" if self.settings.watch.polling else "events",
                  self.settings.paths.archive)
         started = last_scan = self.clock()
-        try:  # before any new work: clear what a crash left half-done
-            recover(self.settings, self.pipeline.db)
-        except ArchiverError as exc:  # the database busy, say: the debris waits for the next start
-            log.warning("recovery skipped: %s", exc.message)
+        if self.dispatch is None:
+            try:  # before any new work: clear what a crash left half-done
+                recover(self.settings, self.pipeline.db)
+            except ArchiverError as exc:  # the database busy, say: the debris waits for the next start
+                log.warning("recovery skipped: %s", exc.message)
+        else:  # workers elsewhere may be mid-store: files they are writing are not debris
+            log.info("queue: celery: start-up clean-up left to `manage.py check --repair` with the workers stopped")
         self.rescan()  # files already there at start
         try:
             while not self.stopping:
@@ -135,6 +148,8 @@ class Watcher:
                 if now - last_scan >= self.settings.watch.rescan_seconds:
                     self.rescan()
                     last_scan = now
+                    if self.periodic is not None:
+                        self._periodic()
                 self.step()
                 if max_seconds is not None and now - started >= max_seconds:
                     break
@@ -143,6 +158,12 @@ class Watcher:
             observer.stop()
             observer.join(timeout=5)
             log.info("stopped")
+
+    def _periodic(self) -> None:
+        try:
+            self.periodic()
+        except Exception:  # like `after`: a failed site build must not stop the daemon
+            log.exception("periodic step failed")
 
     @property
     def stopping(self) -> bool:

@@ -1,4 +1,5 @@
-"""Opening the database: engine and SQLite pragmas, sessions, and Alembic migrations run from the package."""
+"""Opening the database: engine (SQLite with its pragmas, or PostgreSQL), sessions, and Alembic migrations
+run from the package."""
 from __future__ import annotations
 
 import sqlite3
@@ -10,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,9 @@ from ..faults import crash_point
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # top-level folder beside archiver/
 FIX = "run `python manage.py migrate`"
+BACKENDS = ("sqlite", "postgresql")
+STORE_LOCK = 0x61726368  # PostgreSQL advisory lock key that makes storing documents one at a time ("arch")
+MIGRATE_LOCK = STORE_LOCK + 1  # ...and the one that makes migrations one at a time
 
 
 def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> None:
@@ -45,10 +49,15 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @property
+    def backend(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @property
     def path(self) -> Path | None:
-        """The SQLite file, or None for an in-memory database."""
+        """The SQLite file; None for an in-memory database or a server (PostgreSQL)."""
         name = self.engine.url.database
-        return None if not name or name == ":memory:" else Path(name)
+        return None if self.backend != "sqlite" or not name or name == ":memory:" else Path(name)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -59,6 +68,9 @@ class Database:
             s.commit()
         except OperationalError as exc:
             s.rollback()
+            if self.backend == "postgresql":  # server down or restarting, lock timeout, deadlock: all passing
+                first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+                raise StorageBusy(f"database unavailable ({first}); will try again") from None
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):  # another writer held on too long
                 raise StorageBusy(f"database busy ({exc.orig}); will try again") from None
             if "disk is full" in str(exc.orig) or "disk I/O error" in str(exc.orig):  # the disk, not the data
@@ -122,6 +134,14 @@ class Database:
         return backup
 
     def _run(self, step: Callable[[Config, str], None], revision: str) -> None:
+        if self.backend == "postgresql":  # DDL is transactional there: one transaction, all or nothing
+            with self.engine.begin() as conn:
+                # Two processes starting at once must not both create the schema: the second waits here,
+                # then finds the first one's revision and has nothing left to do.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
+                step(self._config(conn), revision)
+                crash_point("migrating")
+            return
         with self.engine.connect() as conn:
             # With foreign keys on, the table rebuilds of batch migrations would cascade deletes to children.
             # The pragma is a no-op inside a transaction, so it is set before one starts.
@@ -170,19 +190,35 @@ class Database:
         self.engine.dispose()
 
 
+def serialize_store(s: Session) -> None:
+    """Make the calling transaction the only one storing a document until it ends.
+
+    Dedup, the 档号 sequence and the file names read what earlier stores wrote, so two stores must not
+    interleave. SQLite allows one writer at a time already: a first write takes its lock now instead
+    of at the first INSERT. PostgreSQL takes a transaction-scoped advisory lock."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORE_LOCK})
+    else:
+        s.execute(text("UPDATE jobs SET id = id WHERE id = -1"))  # no row changes; the write lock is held
+
+
 def _user_tables(engine: Engine) -> list[str]:
     # alembic_version alone (a database downgraded to base) holds nothing worth a backup.
     return [t for t in inspect(engine).get_table_names() if not t.startswith("sqlite_") and t != "alembic_version"]
 
 
 def open_database(url: str, *, script_location: Path | None = None, busy_timeout: float = 10.0) -> Database:
-    """Open (without migrating) the SQLite database at `url`, creating its folder when missing."""
+    """Open (without migrating) the database at `url`: an SQLite file, whose folder is created when
+    missing, or a PostgreSQL database (postgresql://, read with psycopg 3)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"database url {url!r} is not a valid URL: {exc}") from None
-    if parsed.get_backend_name() != "sqlite":
-        raise ConfigError(f"database url {url!r}: only sqlite is supported (search uses SQLite FTS5)")
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:
+        raise ConfigError(f"database url {url!r}: only sqlite:/// and postgresql+psycopg:// databases are supported")
+    if backend == "postgresql":
+        return _open_postgres(parsed, script_location or MIGRATIONS, busy_timeout)
     name = parsed.database
     if not name or name == ":memory:":
         # One shared connection, or every checkout would see its own empty database.
@@ -192,3 +228,14 @@ def open_database(url: str, *, script_location: Path | None = None, busy_timeout
         engine = create_engine(url)
     event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, round(busy_timeout * 1000)))
     return Database(engine, script_location or MIGRATIONS)
+
+
+def _open_postgres(parsed, script_location: Path, busy_timeout: float) -> Database:
+    if parsed.drivername != "postgresql+psycopg":
+        if parsed.drivername != "postgresql":
+            raise ConfigError(f"database url: driver {parsed.drivername!r} is not installed; use postgresql+psycopg://")
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    # lock_timeout plays the part of SQLite's busy_timeout: a write that waits longer is retried later.
+    options = f"-c lock_timeout={max(1, round(busy_timeout * 1000))}"
+    engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options})
+    return Database(engine, script_location)

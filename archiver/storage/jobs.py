@@ -2,28 +2,81 @@
 
 A job is `running` from the moment its file is taken in until its outcome commits. A `running` job
 found later therefore means the process died mid-document; the count of such attempts lets the
-daemon give up on a file that keeps killing it (a decompression bomb that exhausts memory)."""
+daemon give up on a file that keeps killing it (a decompression bomb that exhausts memory).
+
+With `queue: celery` a job is first `queued` by the watcher; the worker that begins it writes its name
+in `worker` and keeps `updated_at` fresh (heartbeat) until the outcome commits. A running job whose
+heartbeat is fresh belongs to a live worker and is not taken by another; a stale one lost its worker."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .db import serialize_store
 from .tables import JOB_STATES, JobRow, utc_now
 
 
-def begin(s: Session, sha256: str, name: str, path: str, count_interrupted: bool = True) -> int:
+class JobHeld(Exception):
+    """Another worker is alive and working on this file."""
+
+    def __init__(self, worker: str):
+        super().__init__(worker)
+        self.worker = worker
+
+
+def seconds_ago(seconds: float) -> str:
+    """The utc_now() timestamp of `seconds` ago (timestamps compare as text)."""
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def begin(s: Session, sha256: str, name: str, path: str, count_interrupted: bool = True,
+          worker: str | None = None, stale_seconds: float | None = None) -> int:
     """Mark the file's job running and return how many earlier attempts on it were interrupted.
-    count_interrupted=False: the caller knows the last attempt ended in a retry it could not record."""
+    count_interrupted=False: the caller knows the last attempt ended in a retry it could not record.
+    With a `worker` (queue: celery), raise JobHeld if another worker's heartbeat is under stale_seconds old."""
+    if worker is not None:
+        serialize_store(s)  # two workers handed the same job must not both see it free
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
     if row is None:
-        s.add(JobRow(sha256=sha256, name=name, path=path, state="running", interrupted=0, message=""))
+        s.add(JobRow(sha256=sha256, name=name, path=path, state="running", interrupted=0, message="", worker=worker))
         s.flush()
         return 0
+    if (worker is not None and row.state == "running" and row.worker not in (None, worker)
+            and stale_seconds is not None and row.updated_at > seconds_ago(stale_seconds)):
+        raise JobHeld(row.worker)
     if row.state == "running" and count_interrupted:  # the last attempt never reached an outcome
         row.interrupted += 1
-    row.state, row.name, row.path, row.updated_at = "running", name, path, utc_now()
+    row.state, row.name, row.path, row.updated_at, row.worker = "running", name, path, utc_now(), worker
     s.flush()
     return row.interrupted
+
+
+def heartbeat(s: Session, sha256: str, worker: str) -> bool:
+    """Mark the job alive; False when it is no longer this worker's running job."""
+    done = s.execute(update(JobRow).where(JobRow.sha256 == sha256, JobRow.worker == worker,
+                                          JobRow.state == "running").values(updated_at=utc_now()))
+    return done.rowcount == 1
+
+
+def enqueue(s: Session, sha256: str, name: str, path: str, stale_seconds: float, requeue_seconds: float) -> bool:
+    """Register an inbox file as queued; False when it needs no new message (queued or held recently)."""
+    serialize_store(s)
+    row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
+    if row is None:
+        s.add(JobRow(sha256=sha256, name=name, path=path, state="queued", interrupted=0, message=""))
+        s.flush()
+        return True
+    if row.state == "queued" and row.updated_at > seconds_ago(requeue_seconds):
+        return False  # waiting in the broker
+    if row.state == "running" and row.updated_at > seconds_ago(stale_seconds):
+        return False  # a live worker has it
+    if row.state == "running":  # its worker died mid-document: that attempt was cut short
+        row.interrupted += 1
+    row.state, row.worker, row.name, row.path, row.updated_at = "queued", None, name, path, utc_now()
+    s.flush()
+    return True
 
 
 def finish(s: Session, sha256: str, state: str, document_id: int | None = None, message: str = "") -> None:

@@ -1,4 +1,5 @@
-"""Full-text search over SQLite FTS5. User queries are parsed here and never reach MATCH as raw text.
+"""Full-text search: SQLite FTS5, or token pairs on PostgreSQL (pg_search). User queries are parsed
+here and never reach MATCH or a tsquery as raw text.
 
 Query language: terms separated by spaces must all match; `OR` between terms; `NOT term` or `-term`
 excludes; "double quotes" make a phrase one term. A term matches its characters adjacent, in order.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import QueryError
 from ..textnorm import compact
+from . import pg_search
 from .tables import FTS_TABLE
 from .tokens import index_text, phrase, tokenize
 
@@ -150,8 +152,15 @@ def parse_query(text: str) -> Query:
 
 
 # --- the index ------------------------------------------------------------------------------
+def _postgres(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
 def index_document(s: Session, document_id: int, *, title: str | None, meta: str, body: str) -> None:
     """Put (or replace) one document's row in the FTS index."""
+    if _postgres(s):
+        pg_search.index_document(s, document_id, title or "", meta, body)
+        return
     remove_document(s, document_id)
     s.execute(
         sql(f"INSERT INTO {FTS_TABLE}(rowid, title, meta, body) VALUES (:id, :title, :meta, :body)"),
@@ -160,7 +169,20 @@ def index_document(s: Session, document_id: int, *, title: str | None, meta: str
 
 
 def remove_document(s: Session, document_id: int) -> None:
+    if _postgres(s):
+        pg_search.remove_document(s, document_id)
+        return
     s.execute(sql(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": document_id})
+
+
+def indexed_rows(s: Session) -> dict[int, list[tuple[str, str, str]]]:
+    """What the index holds per document: (title, meta, body) as token strings; `manage.py check` compares."""
+    if _postgres(s):
+        return pg_search.indexed_rows(s)
+    rows: dict[int, list[tuple[str, str, str]]] = {}
+    for r in s.execute(sql(f"SELECT rowid, title, meta, body FROM {FTS_TABLE}")):
+        rows.setdefault(r[0], []).append((r[1], r[2], r[3]))
+    return rows
 
 
 def meta_text(issuer: str | None, doc_number: str | None, original_name: str) -> str:
@@ -211,17 +233,19 @@ def search(
     filters_only = not query.strip() and any(v is not None for v in (category, doc_type, year, date_from, date_to,
                                                                       issuer, doc_number))
     q = None if filters_only else parse_query(query)
-    where = [] if q is None else [f"{FTS_TABLE} MATCH :match"]
+    postgres = _postgres(s)
+    where = [] if q is None or postgres else [f"{FTS_TABLE} MATCH :match"]
     params: dict[str, object] = {"limit": limit, "offset": offset}
-    if q is not None:
+    if q is not None and not postgres:
         params["match"] = q.match_expression()
+    contains = "strpos({}, {}) > 0" if postgres else "instr({}, {}) > 0"
     for column, value in (("category", category), ("doc_type", doc_type), ("year", year)):
         if value is not None:
             where.append(f"d.{column} = :{column}")
             params[column] = value
     for column, value in (("issuer", _fold(issuer)), ("doc_number", _fold_number(doc_number))):
         if value:  # instr, not LIKE: a % or _ in the filter is meant literally
-            where.append(f"instr(d.{column}, :{column}) > 0")
+            where.append(contains.format(f"d.{column}", f":{column}"))
             params[column] = value
     if (start := _iso(date_from, "date_from")) is not None:
         where.append("d.doc_date >= :date_from")
@@ -236,15 +260,20 @@ def search(
             f"ORDER BY d.doc_date IS NULL, d.doc_date DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
         return [SearchHit(r.id, r.title, r.original_name, snippet(r.text, ()), 0.0, r.category, r.doc_type, r.year)
                 for r in rows]
-    rows = s.execute(
-        sql(
+    if postgres:
+        matches, match_params = pg_search.matching_documents(q.groups, q.excluded)
+        params.update(match_params)
+        rows = s.execute(sql(
+            f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, -m.rank AS rank "
+            f"FROM ({matches}) AS m JOIN documents AS d ON d.id = m.document_id "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+            f"ORDER BY m.rank DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+    else:
+        rows = s.execute(sql(
             f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "
             f"bm25({FTS_TABLE}, {', '.join(map(str, WEIGHTS))}) AS rank "
             f"FROM {FTS_TABLE} JOIN documents AS d ON d.id = {FTS_TABLE}.rowid "
-            f"WHERE {' AND '.join(where)} ORDER BY rank, d.id DESC LIMIT :limit OFFSET :offset"
-        ),
-        params,
-    ).all()
+            f"WHERE {' AND '.join(where)} ORDER BY rank, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
     return [
         SearchHit(r.id, r.title, r.original_name, snippet(r.text, q.phrases), -r.rank, r.category, r.doc_type, r.year)
         for r in rows

@@ -8,7 +8,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 FTS_TABLE = "documents_fts"  # FTS5 virtual table (rowid = documents.id), created in raw SQL by the migrations
 EVENT_KINDS = ("ingested", "duplicate", "skipped", "failed", "reclassified")
-JOB_STATES = ("running", "stored", "duplicate", "failed", "retry")
+JOB_STATES = ("queued", "running", "stored", "duplicate", "failed", "retry")
 
 # Named constraints, so that later batch migrations on SQLite can find and alter them.
 NAMING = {
@@ -193,5 +193,6 @@ class JobRow(Base):
     interrupted: Mapped[int] = mapped_column(default=0)  # attempts that never finished (the process died)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str | None] = mapped_column(Text)  # queue: celery: the worker holding a running job
     started_at: Mapped[str] = mapped_column(String(32), default=utc_now)
     updated_at: Mapped[str] = mapped_column(String(32), default=utc_now)

@@ -145,6 +145,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_events_created_at"), "events", ["created_at"], unique=False)
     op.create_index(op.f("ix_events_document_id"), "events", ["document_id"], unique=False)
 
+    if op.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL gets its own search table in 0004
     # Columns hold text re-tokenised by archiver.storage.tokens (one CJK character per token), so the
     # plain unicode61 tokenizer splits it exactly as the query side does. rowid = documents.id.
     op.execute(f"CREATE VIRTUAL TABLE {FTS} USING fts5(title, meta, body, tokenize = 'unicode61')")
@@ -157,7 +159,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(f"DROP TRIGGER IF EXISTS {FTS}_after_delete")
-    op.execute(f"DROP TABLE IF EXISTS {FTS}")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"DROP TRIGGER IF EXISTS {FTS}_after_delete")
+        op.execute(f"DROP TABLE IF EXISTS {FTS}")
     for table in ("events", "failures", "rule_hits", "document_tags", "lines", "pages", "documents"):
         op.drop_table(table)  # indexes go with their table

@@ -1,0 +1,51 @@
+"""The watcher's side of `queue: celery`: register a ready inbox file as a queued job, then enqueue it."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from archiver.config import Settings
+from archiver.errors import ArchiverError
+from archiver.ingest.intake import sha256_of
+from archiver.pipeline import Outcome
+from archiver.storage import jobs
+from archiver.storage.db import Database
+
+from .app import TASK, make_app
+
+log = logging.getLogger("archiver")
+RETRY_POLICY = {"max_retries": 2, "interval_start": 0.5, "interval_step": 1.0, "interval_max": 2.0}
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings, db: Database):
+        self.settings = settings
+        self.db = db
+        self.app = make_app(settings)
+
+    def __call__(self, path: Path) -> Outcome:
+        start = time.monotonic()
+        c = self.settings.celery
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:  # gone or unreadable: the next rescan sees it again, or a worker reports it
+            return Outcome(path, "retry", message=f"{path.name}: cannot read it yet ({exc.strerror})")
+        try:
+            with self.db.session() as s:
+                needed = jobs.enqueue(s, sha, path.name, str(path), c.stale_seconds, c.requeue_seconds)
+        except ArchiverError as exc:
+            return Outcome(path, "retry", message=exc.message)
+        if not needed:
+            return Outcome(path, "held", seconds=time.monotonic() - start, message=f"{path.name}: queued or in hand")
+        try:
+            self.app.send_task(TASK, args=[str(path), sha], queue=c.queue_name, retry=True, retry_policy=RETRY_POLICY)
+        except Exception as exc:  # broker down: recorded, and the file is queued again at a later rescan
+            message = f"{path.name}: cannot reach the queue at {c.broker} ({type(exc).__name__}: {exc}); will try again"
+            try:
+                with self.db.session() as s:
+                    jobs.finish(s, sha, "retry", message=message)
+            except ArchiverError:
+                pass
+            return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
+        return Outcome(path, "queued", seconds=time.monotonic() - start, message=f"{path.name}: queued")
