@@ -3,7 +3,7 @@
 Every test that takes `db` or `archive_config` runs twice: on SQLite and on PostgreSQL. The PostgreSQL
 half needs a server: ARCHIVER_TEST_PG names a database on it whose user may create databases (.ci/run
 and scripts/test.sh start one); each test gets a new database there, dropped afterwards. Without it
-that half is skipped, and says why. Tests of SQLite itself are marked sqlite_only."""
+that half is skipped, and says why. Tests of one backend itself are marked sqlite_only or postgresql_only."""
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +27,8 @@ NO_PG = ("PostgreSQL half skipped: no server configured (ARCHIVER_TEST_PG is uns
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        metafunc.parametrize("backend", ["sqlite"] if sqlite_only else ["sqlite", "postgresql"])
+        only = [b for b in ("sqlite", "postgresql") if metafunc.definition.get_closest_marker(f"{b}_only")]
+        metafunc.parametrize("backend", only or ["sqlite", "postgresql"])
 
 
 def _pg_admin():

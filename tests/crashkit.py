@@ -14,16 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class Daemon:
-    """`manage.py watch` in its own process, its log in a file."""
+    """`manage.py watch` (or another long-running command, e.g. worker) in its own process, its log in a file."""
 
-    def __init__(self, config: Path, log: Path, crash_at: str | None = None):
+    def __init__(self, config: Path, log: Path, crash_at: str | None = None, command: str = "watch"):
         env = dict(os.environ)
         env.pop("ARCHIVER_CRASH_AT", None)
         if crash_at:
             env["ARCHIVER_CRASH_AT"] = crash_at
         self.log = log
         self._out = open(log, "w", encoding="utf-8")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "--config", str(config), "watch"],
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "--config", str(config), command],
                                      stdout=self._out, stderr=subprocess.STDOUT, env=env)
 
     def text(self) -> str:
