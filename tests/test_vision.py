@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -294,6 +295,28 @@ def test_ring_seal_is_removed_and_the_date_under_it_stays(reader):
     assert iou(layout.lines[0].box, box) > 0.7
     (text,) = [x.text for x in reader.read([ln.image for ln in layout.lines])]
     assert sum(a == b for a, b in zip(text, "二〇二四年三月十五日")) >= 8, text
+
+
+def test_a_seal_ring_cut_by_bold_black_text_is_still_one_seal():
+    # Ink on ink prints black: where a bold date crosses the ring, the red ring is cut in two arcs.
+    from archiver.vision.red import red_mask, separate_red
+
+    img = Image.new("RGB", (1000, 600), WHITE)
+    ImageDraw.Draw(img).text((200, 270), "二〇二四年三月十五日", font=font(60), fill=BLACK, stroke_width=2,
+                             stroke_fill=BLACK)
+    seal = Image.new("RGB", img.size, WHITE)
+    cx, cy, r = 500, 300, 150
+    ImageDraw.Draw(seal).ellipse((cx - r, cy - r, cx + r, cy + r), outline=(215, 35, 40), width=9)
+    mixed = (np.asarray(img).astype(np.uint16) * np.asarray(seal) // 255).astype(np.uint8)
+    n, _ = cv2.connectedComponents(red_mask(mixed))
+    assert n - 1 >= 2  # the red alone is no ring
+    yy, xx = np.mgrid[:600, :1000]
+    disc = np.hypot(xx - cx, yy - cy) < r - 3
+    red = separate_red(mixed)
+    assert (red.seal[disc] > 0).mean() > 0.95
+    ring = (np.abs(np.hypot(xx - cx, yy - cy) - r + 4) < 3) & (to_gray(np.asarray(img)) > 250)
+    assert red.gray[ring].min() > 170  # the ring is gone, the date is not
+    assert red.gray[to_gray(np.asarray(img)) < 50].mean() < 60
 
 
 def test_seal_on_a_faded_jpeg_scan_is_lifted_to_paper_and_the_date_stays_dark():

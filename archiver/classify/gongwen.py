@@ -240,7 +240,8 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
         for i in range(banji - 1, title_end + 1, -1):
             nxt, prev = lines[i].norm, lines[i - 1].norm
             datish = len(nxt) <= 14 and (sum(c in nxt for c in "年月日") >= 2 or len(re.findall(r"\d", nxt)) >= 4)
-            if datish and "印发" not in nxt and not _printed_line(lines, i) and looks_like_org(prev) and not dates_in(prev):
+            printed = "印发" in nxt or _printed_line(lines, i)
+            if datish and not printed and looks_like_org(prev) and not dates_in(prev):
                 found.put("signature", prev, lines[i - 1])
                 break
     _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)

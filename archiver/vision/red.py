@@ -49,12 +49,15 @@ def red_mask(rgb: np.ndarray, margin: int = RED_MARGIN) -> np.ndarray:
     return cv2.threshold(cv2.subtract(r, cv2.max(g, b)), margin, 255, cv2.THRESH_BINARY)[1]
 
 
-def seal_outlines(red: np.ndarray) -> np.ndarray:
+def seal_outlines(red: np.ndarray, black: np.ndarray | None = None) -> np.ndarray:
     """Filled mask of the round or oval red shapes large enough to be seals.
 
-    A seal's outer contour is an ellipse: its filled area is close to pi/4 of its bounding box and
-    every contour point lies near the fitted ellipse. Header characters, even boxy ones like 国, fill
+    A seal's outline is an ellipse: its filled hull is close to pi/4 of its bounding box and every
+    contour point lies near the fitted ellipse. Header characters, even boxy ones like 国, fill
     their box (or break into pieces) and the red rule is a thin bar, so neither passes.
+
+    Where black text crosses the ring, ink on ink prints black and the red ring is cut; `black` (a mask
+    of dark ink) fills such cuts where they touch red.
     """
     H, W = red.shape
     out = np.zeros_like(red)
@@ -62,6 +65,9 @@ def seal_outlines(red: np.ndarray) -> np.ndarray:
         return out
     # Faded seals print as broken rings; a small closing rejoins them.
     k = max(3, (min(H, W) // 400) | 1)
+    if black is not None:
+        near = cv2.dilate(red, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
+        red = red | (black & near)
     closed = cv2.morphologyEx(red, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     min_side = max(40, 0.06 * min(H, W))
@@ -69,7 +75,10 @@ def seal_outlines(red: np.ndarray) -> np.ndarray:
         x, y, w, h = cv2.boundingRect(c)
         if min(w, h) < min_side or not 0.6 <= w / h <= 1.7 or len(c) < 20:
             continue
-        fill = cv2.contourArea(c) / float(w * h)
+        # The hull, not the contour: where black text crosses the ring the red is broken, and a broken
+        # ring's contour runs round both its edges and encloses next to nothing.
+        hull = cv2.convexHull(c)
+        fill = cv2.contourArea(hull) / float(w * h)
         if not 0.68 <= fill <= 0.86:
             continue
         (cx, cy), (ew, eh), ang = cv2.fitEllipse(c)
@@ -80,7 +89,7 @@ def seal_outlines(red: np.ndarray) -> np.ndarray:
         r = np.hypot(u / max(ew / 2, 1), v / max(eh / 2, 1))
         if np.median(np.abs(r - 1.0)) > 0.06:
             continue
-        cv2.drawContours(out, [c], -1, 255, thickness=cv2.FILLED)
+        cv2.drawContours(out, [hull], -1, 255, thickness=cv2.FILLED)
     return out
 
 
@@ -123,7 +132,8 @@ def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
     red = red_mask(rgb, margin)
     if not red.any():
         return RedInk(gray, empty, empty, True)
-    seal = seal_outlines(red)
+    black = cv2.threshold(cv2.max(cv2.max(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2]), 127, 255, cv2.THRESH_BINARY_INV)[1]
+    seal = seal_outlines(red, black)
     out = gray.copy()
     lifted = _lift_seals(out, rgb, red, seal)
     # Red text elsewhere is drawn as dark as its darkest channel, so the header reads like black ink.
