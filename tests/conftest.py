@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -59,10 +60,17 @@ def new_database_url(backend, tmp_path):
 
     yield make
     if made:
+        import psycopg
+
         conn, _ = _pg_admin()
         with conn:
             for name in made:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                for attempt in range(20):  # an autovacuum worker may be in it for a moment
+                    try:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                        break
+                    except psycopg.errors.InsufficientPrivilege:
+                        time.sleep(0.25)
 
 
 @pytest.fixture

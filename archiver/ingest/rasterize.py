@@ -88,6 +88,9 @@ def _is_cjk(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
+
+
 def text_layer(path: Path, page: int, scale: float) -> tuple[Line, ...]:
     """Lines of one PDF page's text layer with boxes scaled from points to pixels."""
     try:
@@ -98,7 +101,8 @@ def text_layer(path: Path, page: int, scale: float) -> tuple[Line, ...]:
     doc = res.stdout.decode("utf-8", "replace")
     lines = []
     for m in _LINE.finditer(doc):
-        words = [html.unescape(w).strip() for w in _WORD.findall(m.group(5))]
+        # Control characters are never text (a broken font's NUL would also be refused by PostgreSQL).
+        words = [html.unescape(w).translate(_CONTROL).strip() for w in _WORD.findall(m.group(5))]
         text = _join_words([w for w in words if w])
         if not text:
             continue
