@@ -21,7 +21,8 @@ _WIDE = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）
 _BANJI = re.compile(r"^(抄送|分送|印发|主题词)")
 _ITEM = re.compile(r"^\d{1,2}[.、:．]?(?=[\u4e00-\u9fff])")
 _LOOSE_DATE = re.compile(r"((?:19|20)\d\d)[^\d]([01]?\d)[^\d]([0-3]?\d)日?")
-_NOTE = re.compile(r"\(?([^()]{2,80}?)\)?")
+# （ and ） as a scan may give them: [ ] (the bracket confusion of 〔2024〕 as [2024]).
+_NOTE = re.compile(r"[(\[]?([^()\[\]]{2,80}?)[)\]]?")
 # 印发 as a recogniser may read it (日发, 印友); only ever looked for right after a date.
 _PRINTED = re.compile(r"(印发|[日卬印]发|印[友反])$")
 
@@ -35,7 +36,7 @@ class TextLine:
     box: Box | None
 
 
-_LEAD = "‘’“”'\"`.,，、。-—–_~·•|「」『』"
+_LEAD = "‘’“”'\"`.,，、。-—–_~·•|「」『』:;"
 _TRAIL = "‘’“”'\"`.,，、-—–_~·•|「」『』"
 
 
@@ -96,13 +97,20 @@ def _ends_in_type(text: str) -> bool:
     return kind != "other" and (text.endswith(kind) or kind in ("函", "命令", "年度报告"))
 
 
+def _colon_in_title(lines: list[TextLine], i: int) -> bool:
+    """The line ends in a colon, yet is the first line of a title (a speck read as ：): it holds 关于 and
+    with the next line ends in a 文种."""
+    n = lines[i].norm.rstrip(":：")
+    return "关于" in n and i + 1 < len(lines) and _ends_in_type(n + lines[i + 1].norm)
+
+
 def _find_title(lines: list[TextLine], start: int) -> tuple[int, int] | None:
     """(first, last) index of the title: a line with 关于 or ending in a 文种, joined with the lines
     that complete it; else the first substantial line."""
     end = min(len(lines), start + 10)
     for i in range(start, end):
         n = lines[i].norm
-        if n.endswith(("：", ":")) or _BANJI.match(n):
+        if (n.endswith(("：", ":")) and not _colon_in_title(lines, i)) or _BANJI.match(n):
             break
         if "关于" in n or doc_type_of(n) != "other":
             if len(n) > 60:
@@ -219,7 +227,7 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
     note_from = date_i + 1 if date_i is not None else max(title_end + 1, banji - 3)
     for j in range(note_from, min(banji, note_from + 4)):
         m = _NOTE.fullmatch(lines[j].norm)
-        if m and (lines[j].norm[0] == "(" or lines[j].norm[-1] == ")"):
+        if m and (lines[j].norm[0] in "([" or lines[j].norm[-1] in ")]"):
             found.put("note", m.group(1), lines[j])
             break
     stop = date_i if date_i is not None else banji
@@ -311,11 +319,12 @@ def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
 def _agree(value: str | None, name: str | None) -> str | None:
     """value with its beginning set to name where it reads as name with one character misread: the 署名
     under a seal, or the 印发机关 in small type, give the 发文机关 that was read in large type. Two
-    characters apart (开福区 for 岳麓区) is another organ, not a misreading."""
+    characters apart (开福区 for 岳麓区), or the last (办公室 for 办公厅), is another organ."""
     if not value or not name or len(name) < 4 or len(value) < len(name) or value.startswith(name):
         return value
-    wrong = sum(a != b for a, b in zip(value, name))
-    return name + value[len(name):] if wrong == 1 else value
+    wrong = [k for k, (a, b) in enumerate(zip(value, name)) if a != b]
+    # The last character says what kind of organ it is (办公厅, 办公室): a difference there is no misreading.
+    return name + value[len(name):] if len(wrong) == 1 and wrong[0] < len(name) - 1 else value
 
 
 def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | None = None) -> Metadata:
@@ -330,19 +339,20 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
     title = None
     if t is not None:
         title_lines = lines[t[0]:t[1] + 1]
-        title = "".join(ln.norm for ln in title_lines)
+        title = "".join(ln.norm.rstrip(":") for ln in title_lines[:-1]) + title_lines[-1].norm
         found.put("title", title, *title_lines)
         after = t[1] + 1
         for k in range(after, min(after + 2, len(lines))):
             n = lines[k].norm
             if k == after and _recipients_without_colon(n):  # a scan often loses the colon
-                found.put("recipients", n, lines[k])
+                found.put("recipients", n.replace(";", ","), lines[k])
                 break
             if n.endswith(("：", ":")) and not re.match(r"^(附件|抄送|联系人|电话)", n) and len(n) <= 80:
                 used = lines[after:k + 1]
                 if k > after and "。" in lines[after].norm:
                     break
-                found.put("recipients", "".join(ln.norm for ln in used).rstrip("：:"), *used)
+                # 主送机关 are separated by commas or 顿号; a semicolon there is a misread comma.
+                found.put("recipients", "".join(ln.norm for ln in used).rstrip("：:").replace(";", ","), *used)
                 break
         _tail(lines, t[1], found)
     issuer, source = _issuer(found, title)

@@ -14,10 +14,14 @@ _OPEN, _CLOSE = r"〔\[［【(（{｛<〈", r"〕\]］】)）}｝>〉"
 _YD = r"[0-9OoDlI]"
 _AGENCY = r"[\u4e00-\u9fffA-Za-z]{1,14}?"
 # The agency code is what the line starts with; a line starting with a verb quotes another document.
-DOC_NO = re.compile(rf"^(?!根据|按照|依据|依照|参照|转发|对照|经|见)({_AGENCY})[{_OPEN}]((?:19|20|l9|2O){_YD}{_YD})[{_CLOSE}]第?([0-9OolI]{{1,5}})号")
+# A speck beside a bracket reads as a second one (〔2012〕]); a faint closing bracket may not be read at
+# all (岳政发[2024105号): the year is four digits, so what follows it is the serial.
+DOC_NO = re.compile(rf"^(?!根据|按照|依据|依照|参照|转发|对照|经|见)({_AGENCY})[{_OPEN}]{{1,2}}((?:19|20|l9|2O){_YD}{_YD})"
+                    rf"[{_CLOSE}]{{0,2}}第?([0-9OolI]{{1,5}})号")
 # 命令(令) are numbered without a year: 国令第711号, 某某市人民政府令第3号.
 ORDER_NO = re.compile(r"^([\u4e00-\u9fff]{1,20}令)第([0-9]{1,5})号")
-DATE = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日")
+# A speck inside the year reads as a mark (20.17年); the year's four digits say it is one.
+DATE = re.compile(r"((?:1[.·'`]?9|2[.·'`]?0)[.·'`]?\d[.·'`]?\d)年(\d{1,2})月(\d{1,2})日")
 # 〇 as a recogniser or a typist may give it: ○ O o 0 零 Ｏ (NFKC folds the last to O).
 _CN_DIGIT = "〇○零OoО0一二三四五六七八九"
 CN_DATE = re.compile(rf"([{_CN_DIGIT}]{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})日")
@@ -62,7 +66,7 @@ def dates_in(text: str) -> list[tuple[int, int, str]]:
     """(start, end, ISO date) of every full date in already-normalised text, in order."""
     found = []
     for m in DATE.finditer(text):
-        iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        iso = iso_date(int(re.sub(r"\D", "", m.group(1))), int(m.group(2)), int(m.group(3)))
         if iso:
             found.append((m.start(), m.end(), iso))
     for m in CN_DATE.finditer(text):
