@@ -50,7 +50,9 @@ def test_a_full_notice_gives_every_field_with_its_line():
 # --- 发文字号 ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["国办发〔2024〕12号", "国办发[2024]12号", "国办发［2024］12号", "国办发【2024】12号",
                                   "国办发（2024）12号", "国办发(2024)12号", "国办发 〔2024〕 12 号", "国办发〔2O24〕12号",
-                                  "国 办 发 〔 2 0 2 4 〕 1 2 号", "国办发〔2024〕012号", "国办发〔2024〕第12号"])
+                                  "国 办 发 〔 2 0 2 4 〕 1 2 号", "国办发〔2024〕012号", "国办发〔2024〕第12号",
+                                  "国办发〔2024〕]12号", "国办发[2024］]12号", "国办发〔〔2024〕12号",  # a speck as a bracket
+                                  "国办发[202412号"])  # the closing bracket not read: the year has four digits
 def test_doc_number_accepts_what_scans_and_typists_give(text):
     assert find_doc_number(text) == "国办发〔2024〕12号"
 
@@ -81,12 +83,14 @@ def test_signer_beside_or_under_the_number():
     ("2024年3月1日", "2024-03-01"), ("2024 年 3 月 1 日", "2024-03-01"), ("二〇二四年三月一日", "2024-03-01"),
     ("二O二四年三月一日", "2024-03-01"), ("二0二四年三月一日", "2024-03-01"), ("二○二四年三月一日", "2024-03-01"),
     ("二〇二三年十二月三十一日", "2023-12-31"), ("二〇二四年十月十日", "2024-10-10"), ("２０２４年３月１日", "2024-03-01"),
+    ("20.24年3月1日", "2024-03-01"), ("202·4年3月1日", "2024-03-01"),  # a speck inside the year
 ])
 def test_dates_in_both_scripts_and_their_misreadings(text, iso):
     assert find_date(text) == iso
 
 
-@pytest.mark.parametrize("text", ["2024年13月1日", "2024年3月", "二〇二四年", "会议于3月1日召开", "2024-03-01"])
+@pytest.mark.parametrize("text", ["2024年13月1日", "2024年3月", "二〇二四年", "会议于3月1日召开", "2024-03-01",
+                                  "1.5年3月1日", "202年3月1日"])
 def test_not_a_date(text):
     assert find_date(text) is None
 
@@ -263,3 +267,28 @@ def test_cc_separators_misread_as_semicolons_are_commas():
     m = extract(["关于某事的通知\n各单位：\n正文。\n某某局\n2024年1月2日\n抄送：市纪委监委;市中级人民法院，市人民检察院。\n"
                  "某某局办公室\n2024年1月3日印发"])
     assert m.cc == "市纪委监委，市中级人民法院，市人民检察院"
+
+
+def test_a_speck_read_as_a_colon_after_a_title_line_does_not_end_the_title():
+    m = extract(["某某区人民政府文件\n某府发〔2015〕2号\n某某区人民政府关于表彰乡村振兴：\n先进集体的决定\n各街道办事处：\n正文。"])
+    assert (m.title, m.doc_type, m.recipients) == ("某某区人民政府关于表彰乡村振兴先进集体的决定", "决定", "各街道办事处")
+    m = extract(["某某局文件\n某发〔2015〕2号\n关于做好防汛工作各有关单位：\n请抓紧报送。"])
+    assert m.title is None  # no 文种 completes it: the colon ends the line as before
+
+
+def test_note_in_brackets_a_scan_gave_as_square_ones_and_a_line_led_by_a_colon():
+    m = extract(["关于某事的通知\n各单位：\n正文。\n某某局\n2024年8月15日\n联系人：吴海，电话：61569446］\n"
+                 "抄送：各区财政局。\n：某某局办公室\n2024年9月15日印发"])
+    assert m.note == "联系人：吴海，电话：61569446"
+    assert (m.printer, m.print_date) == ("某某局办公室", "2024-09-15")
+
+
+def test_recipients_separated_by_a_misread_semicolon():
+    m = extract(["关于某事的通知\n各区人民政府;市政府各委、办、局：\n正文。"])
+    assert m.recipients == "各区人民政府，市政府各委、办、局"
+
+
+def test_a_difference_in_the_organ_kind_is_no_misreading():
+    m = extract(["四川省人民政府办公厅关于某事的通知\n各单位：\n正文。\n四川省人民政府办公厅\n2024年3月1日\n"
+                 "抄送：某某办。\n四川省人民政府办公室\n2024年3月2日印发"])
+    assert m.printer == "四川省人民政府办公室"
