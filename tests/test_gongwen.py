@@ -281,6 +281,8 @@ def test_note_in_brackets_a_scan_gave_as_square_ones_and_a_line_led_by_a_colon()
                  "抄送：各区财政局。\n：某某局办公室\n2024年9月15日印发"])
     assert m.note == "联系人：吴海，电话：61569446"
     assert (m.printer, m.print_date) == ("某某局办公室", "2024-09-15")
+    m = extract(["关于某事的通知\n各单位：\n正文。\n某某局\n2024年8月15日\n抄送：各区财政局。\n某某局。\n2024年9月15日印发"])
+    assert m.printer == "某某局"  # a speck after the name read as 。
 
 
 def test_recipients_separated_by_a_misread_semicolon():

@@ -286,8 +286,9 @@ def _banji(lines: list[TextLine], start: int, found: _Found) -> None:
                 found.put("printer", prefix, lines[i])
             elif not prefix and i > start:
                 prev = lines[i - 1]
-                if looks_like_org(prev.norm.rstrip(":：")) and not _BANJI.match(prev.norm):
-                    found.put("printer", prev.norm.rstrip(":："), prev)
+                name = prev.norm.rstrip(":：。")  # an organ's name never ends a sentence: a 。 there is a speck
+                if looks_like_org(name) and not _BANJI.match(prev.norm):
+                    found.put("printer", name, prev)
 
 
 def _recipients_without_colon(n: str) -> bool:
