@@ -81,17 +81,16 @@ def cmd_watch(args, settings) -> int:
     from .daemon.watch import Watcher
 
     pipeline = _pipeline_when_free(settings)
+    site = _SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
     if settings.queue == "celery":  # register and enqueue only; the site follows what the workers stored
         from .workers.dispatch import Dispatcher
 
-        site = _SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
         w = Watcher(settings, pipeline, dispatch=Dispatcher(settings, pipeline.db), periodic=site)
     else:
-        after = (lambda _done: rebuild_site(settings, pipeline.db)) if settings.site.auto_build else None
-        w = Watcher(settings, pipeline, after=after)
+        w = Watcher(settings, pipeline, after=(lambda _done: rebuild_site(settings, pipeline.db)) if site else None)
     w.install_signal_handlers()
-    if settings.site.auto_build:
-        rebuild_site(settings, pipeline.db)
+    if site is not None:
+        site()
     w.run(max_seconds=args.max_seconds)
     return 0
 

@@ -80,6 +80,14 @@ def test_the_watcher_only_registers_and_enqueues(celery_config):
     assert dispatch(f).status == "queued" and queued_messages(s) == 2
     assert job(s, sha256(f)) == ("queued", None, 1)  # the dead worker's attempt counts as cut short
 
+    # Stored, but the file is still there (seen just before the worker removed it, or a crash between
+    # commit and unlink): a message goes out so a worker takes the file away; the job stays stored.
+    with pipeline.db.session() as ses:
+        jobs.finish(ses, sha256(f), "stored")
+    out = dispatch(f)
+    assert out.status == "held" and "already archived" in out.message and queued_messages(s) == 3
+    assert job(s, sha256(f))[0] == "stored"
+
 
 def test_a_job_held_by_a_live_worker_is_not_begun_by_another(celery_config):
     s = config.load(celery_config)

@@ -60,23 +60,26 @@ def heartbeat(s: Session, sha256: str, worker: str) -> bool:
     return done.rowcount == 1
 
 
-def enqueue(s: Session, sha256: str, name: str, path: str, stale_seconds: float, requeue_seconds: float) -> bool:
-    """Register an inbox file as queued; False when it needs no new message (queued or held recently)."""
+def enqueue(s: Session, sha256: str, name: str, path: str, stale_seconds: float, requeue_seconds: float) -> str | None:
+    """Register an inbox file as queued. Returns "queued", "archived" (its bytes are stored already: a
+    message only lets a worker take the file away) or None (no message needed: queued or held recently)."""
     serialize_store(s)
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
     if row is None:
         s.add(JobRow(sha256=sha256, name=name, path=path, state="queued", interrupted=0, message=""))
         s.flush()
-        return True
+        return "queued"
+    if row.state in ("stored", "duplicate"):
+        return "archived"
     if row.state == "queued" and row.updated_at > seconds_ago(requeue_seconds):
-        return False  # waiting in the broker
+        return None  # waiting in the broker
     if row.state == "running" and row.updated_at > seconds_ago(stale_seconds):
-        return False  # a live worker has it
+        return None  # a live worker has it
     if row.state == "running":  # its worker died mid-document: that attempt was cut short
         row.interrupted += 1
     row.state, row.worker, row.name, row.path, row.updated_at = "queued", None, name, path, utc_now()
     s.flush()
-    return True
+    return "queued"
 
 
 def finish(s: Session, sha256: str, state: str, document_id: int | None = None, message: str = "") -> None:

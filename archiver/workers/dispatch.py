@@ -33,10 +33,10 @@ class Dispatcher:
             return Outcome(path, "retry", message=f"{path.name}: cannot read it yet ({exc.strerror})")
         try:
             with self.db.session() as s:
-                needed = jobs.enqueue(s, sha, path.name, str(path), c.stale_seconds, c.requeue_seconds)
+                registered = jobs.enqueue(s, sha, path.name, str(path), c.stale_seconds, c.requeue_seconds)
         except ArchiverError as exc:
             return Outcome(path, "retry", message=exc.message)
-        if not needed:
+        if registered is None:
             return Outcome(path, "held", seconds=time.monotonic() - start, message=f"{path.name}: queued or in hand")
         try:
             self.app.send_task(TASK, args=[str(path), sha], queue=c.queue_name, retry=True, retry_policy=RETRY_POLICY)
@@ -48,4 +48,7 @@ class Dispatcher:
             except ArchiverError:
                 pass
             return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
+        if registered == "archived":  # logged quietly: usually the worker is removing it this moment
+            return Outcome(path, "held", seconds=time.monotonic() - start,
+                           message=f"{path.name}: already archived; a worker will take the file away")
         return Outcome(path, "queued", seconds=time.monotonic() - start, message=f"{path.name}: queued")
