@@ -46,31 +46,66 @@ def text_similarity(a: str, b: str) -> float:
     return 2 * sum((ga & gb).values()) / total
 
 
-def page_matches(new_hashes: list[str], stored: Iterable[tuple[int, int, str]], max_distance: int) -> dict[int, tuple[float, int]]:
-    """For each stored document with look-alike pages: (share of new pages matched, worst matched distance)."""
-    best: dict[int, list[int]] = {}
-    for doc_id, _page, h in stored:
-        dists = best.setdefault(doc_id, [65] * len(new_hashes))
+class PageHashIndex:
+    """Page hashes in memory as 64-bit integers, compared with all of a new document's pages at once.
+
+    A worker keeps one and adds the pages stored since it last looked (by page id), so a store reads
+    only what is new instead of every page in the archive."""
+
+    def __init__(self) -> None:
+        self.doc_ids = np.empty(0, dtype=np.int64)
+        self.hashes = np.empty(0, dtype=np.uint64)
+        self.last_page_id = 0
+
+    @classmethod
+    def of(cls, stored: Iterable[tuple[int, int, str]]) -> "PageHashIndex":
+        index = cls()
+        index.add([(0, doc_id, h) for doc_id, _page, h in stored])
+        return index
+
+    def add(self, rows: list[tuple[int, int, str]]) -> None:
+        """(page id, document id, phash) rows, in page-id order."""
+        if not rows:
+            return
+        self.doc_ids = np.concatenate([self.doc_ids, np.fromiter((r[1] for r in rows), np.int64, len(rows))])
+        self.hashes = np.concatenate([self.hashes, np.fromiter((int(r[2], 16) for r in rows), np.uint64, len(rows))])
+        self.last_page_id = max(self.last_page_id, rows[-1][0])
+
+    def matches(self, new_hashes: list[str], max_distance: int) -> dict[int, tuple[float, int]]:
+        """For each stored document with look-alike pages: (share of new pages matched, worst matched distance)."""
+        best: dict[int, list[int]] = {}
         for i, nh in enumerate(new_hashes):
-            d = hamming(nh, h)
-            if d < dists[i]:
-                dists[i] = d
-    out = {}
-    for doc_id, dists in best.items():
-        matched = [d for d in dists if d <= max_distance]
-        if new_hashes and matched:
+            dist = np.bitwise_count(self.hashes ^ np.uint64(int(nh, 16)))
+            for j in np.flatnonzero(dist <= max_distance):
+                dists = best.setdefault(int(self.doc_ids[j]), [65] * len(new_hashes))
+                dists[i] = min(dists[i], int(dist[j]))
+        out = {}
+        for doc_id, dists in best.items():
+            matched = [d for d in dists if d <= max_distance]
             out[doc_id] = (len(matched) / len(new_hashes), max(matched))
-    return out
+        return out
 
 
-def find_near_duplicate(new_hashes: list[str], new_text: str, stored: Iterable[tuple[int, int, str]],
-                        text_of: Callable[[int], str], max_distance: int, min_similarity: float) -> DuplicateMatch | None:
-    """The closest stored document that matches on both page looks and text, or None."""
+def page_matches(new_hashes: list[str], stored: Iterable[tuple[int, int, str]] | PageHashIndex,
+                 max_distance: int) -> dict[int, tuple[float, int]]:
+    """For each stored document with look-alike pages: (share of new pages matched, worst matched distance)."""
+    index = stored if isinstance(stored, PageHashIndex) else PageHashIndex.of(stored)
+    return index.matches(new_hashes, max_distance) if new_hashes else {}
+
+
+def find_near_duplicate(new_hashes: list[str], new_text: str, stored: Iterable[tuple[int, int, str]] | PageHashIndex,
+                        text_of: Callable[[int], str | None], max_distance: int,
+                        min_similarity: float) -> DuplicateMatch | None:
+    """The closest stored document that matches on both page looks and text, or None. `text_of` gives
+    None for a document that is gone (deleted since its pages were indexed)."""
     found: DuplicateMatch | None = None
     for doc_id, (share, dist) in sorted(page_matches(new_hashes, stored, max_distance).items()):
         if share < MIN_PAGE_SHARE:
             continue
-        sim = text_similarity(new_text, text_of(doc_id))
+        text = text_of(doc_id)
+        if text is None:
+            continue
+        sim = text_similarity(new_text, text)
         if sim >= min_similarity and (found is None or sim > found.text_similarity):
             found = DuplicateMatch(document_id=doc_id, hash_distance=dist, text_similarity=round(sim, 4))
     return found

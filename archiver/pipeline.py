@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
+import cv2
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 
@@ -116,6 +117,8 @@ class Pipeline:
         self.db = db
         self.rules = load_rules(settings.rules.folder)
         self._reader = reader
+        cv2.setNumThreads(settings.ocr.threads)  # page analysis too: several workers must not oversubscribe the CPUs
+        self.page_index = dedup.PageHashIndex()  # the archive's page hashes, read incrementally
         self._retrying: set[str] = set()  # sha256 of files this process gave back for a retry (not crashes)
         for p in (settings.paths.inbox, settings.paths.archive, settings.paths.failed, settings.paths.work):
             p.mkdir(parents=True, exist_ok=True)
@@ -223,8 +226,11 @@ class Pipeline:
         src = doc.source
         with self.db.session() as s:
             serialize_store(s)  # several workers may store at once: dedup and numbering see each other's work
-            match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, repository.page_hashes(s),
-                                              lambda i: repository.document_text(s, i),
+            # Only pages stored since this process last looked are read; stores are serialised, so page ids
+            # commit in order and none is missed.
+            self.page_index.add(repository.page_hashes_after(s, self.page_index.last_page_id))
+            match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, self.page_index,
+                                              lambda i: repository.document_text_or_none(s, i),
                                               cfg.dedup.hash_distance, cfg.dedup.text_similarity)
             if match is not None and cfg.dedup.action == "skip":
                 reason = (f"{src.name}: near-duplicate of document {match.document_id} "

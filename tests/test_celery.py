@@ -131,6 +131,8 @@ def test_two_workers_store_every_file_once(celery_config, tmp_path):
     assert rcs == [0, 0, 0]  # SIGTERM: each finishes what it holds and exits cleanly
     assert not [p for p in s.paths.inbox.rglob("*") if p.is_file()]
     assert watcher.text().count(": queued") == len(files)
+    logged = workers[0].text() + workers[1].text()  # one line per document, as the local daemon logs them
+    assert sum(logged.count(f" {f.name} pages=") for f in files) == len(files), logged
 
 
 def scanned_pdf(path: Path, pages: int) -> Path:

@@ -48,3 +48,32 @@ def test_find_near_duplicate_needs_both_looks_and_text():
     assert find_near_duplicate([h], "完全不同的另一份文件内容" * 5, stored, texts.__getitem__, 10, 0.85) is None
     # one matching page out of three is not enough
     assert find_near_duplicate([h, "f" * 16, "0f" * 8], "".join(BODY), [(1, 1, h)], texts.__getitem__, 10, 0.85) is None
+
+
+def test_page_hash_index_reads_incrementally_and_matches_like_the_pairwise_count():
+    import random
+
+    from archiver.dedup import PageHashIndex, page_matches
+
+    rng = random.Random(3)
+    pages = [(n, 1 + n // 3, f"{rng.getrandbits(64):016x}") for n in range(1, 301)]  # (page id, doc, hash)
+    index = PageHashIndex()
+    index.add(pages[:200])
+    index.add(pages[200:])
+    assert index.last_page_id == 300 and len(index.hashes) == 300
+    near = f"{int(pages[10][2], 16) ^ 0b1011:016x}"  # 3 bits from page 11 (document 4)
+    new = [near, f"{rng.getrandbits(64):016x}"]
+    got = index.matches(new, 10)
+    want = {}
+    for _pid, doc, h in pages:  # the pairwise definition, written out
+        for i, nh in enumerate(new):
+            if hamming(nh, h) <= 10:
+                want.setdefault(doc, {})[i] = min(want.get(doc, {}).get(i, 65), hamming(nh, h))
+    assert got == {doc: (len(d) / len(new), max(d.values())) for doc, d in want.items()}
+    assert got[4] == (0.5, 3)
+    assert page_matches(new, [(doc, 1, h) for _pid, doc, h in pages], 10) == got
+
+
+def test_a_document_gone_since_its_pages_were_indexed_is_no_candidate():
+    h = "0f" * 8
+    assert find_near_duplicate([h], "正文" * 20, [(1, 1, h)], lambda _i: None, 10, 0.5) is None

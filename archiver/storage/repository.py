@@ -171,8 +171,19 @@ def page_hashes(s: Session) -> list[tuple[int, int, str]]:
     return [tuple(r) for r in rows]
 
 
+def page_hashes_after(s: Session, page_id: int) -> list[tuple[int, int, str]]:
+    """(page id, document id, phash) of the pages stored after `page_id`, in id order."""
+    rows = s.execute(select(PageRow.id, PageRow.document_id, PageRow.phash).where(PageRow.id > page_id)
+                     .order_by(PageRow.id))
+    return [tuple(r) for r in rows]
+
+
+def document_text_or_none(s: Session, document_id: int) -> str | None:
+    return s.scalar(select(DocumentRow.text).where(DocumentRow.id == document_id))
+
+
 def document_text(s: Session, document_id: int) -> str:
-    text = s.scalar(select(DocumentRow.text).where(DocumentRow.id == document_id))
+    text = document_text_or_none(s, document_id)
     if text is None:
         raise NotFound(f"no document with id {document_id}")
     return text

@@ -9,6 +9,8 @@ import threading
 import warnings
 from pathlib import Path
 
+from celery.signals import setup_logging
+
 from archiver.daemon.watch import describe
 from archiver.errors import ArchiverError
 from archiver.pipeline import Pipeline
@@ -56,6 +58,10 @@ def handle(pipeline: Pipeline, path: str) -> str:
     return outcome.status
 
 
+def _keep_our_logging(**_kwargs) -> None:
+    logging.getLogger("celery").setLevel(logging.WARNING)
+
+
 def run_worker(pipeline: Pipeline) -> None:
     settings = pipeline.settings
     app = make_app(settings)
@@ -64,6 +70,9 @@ def run_worker(pipeline: Pipeline) -> None:
     def process_file(path: str, sha256: str | None = None) -> str:
         return handle(pipeline, path)
 
+    # A receiver on setup_logging tells Celery to leave logging alone: otherwise it sets the root logger to
+    # the worker's loglevel and the archiver's own lines (one per document) are lost.
+    setup_logging.connect(_keep_our_logging, weak=False)
     beat = Heartbeat(pipeline, settings.celery.heartbeat_seconds)
     beat.start()
     log.info("worker %s: taking jobs from %s (queue %s)", pipeline.worker, settings.celery.broker,
