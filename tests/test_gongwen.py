@@ -127,6 +127,9 @@ def test_issuer_from_title_header_or_signature():
     assert extract(["某某局文件\n某发〔2024〕1号\n关于某事的通知\n各单位：\n正文。"]).issuer == "某某局"
     assert extract(["关于某事的通知\n各单位：\n正文。\n某某县财政局\n2024年1月2日"]).issuer == "某某县财政局"
     assert extract(["关于某事的通知\n各单位：\n正文。"]).issuer is None
+    # The 版头 of a classified series: the organ comes before the 密级.
+    assert extract(["中共中央机密文件\n中发〔2024〕1号\n测试公文标题\n正文。"]).issuer == "中共中央"
+    assert extract(["机密文件\n中发〔2024〕1号\n测试公文标题\n正文。"]).issuer is None  # no organ named
 
 
 # --- 标题 and 文种 ------------------------------------------------------------------------------

@@ -306,7 +306,9 @@ def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
             return head, "title"
     header = found.values.get("header")
     if isinstance(header, str) and header.endswith("文件") and len(header) > 3:
-        return header[:-2], "header"
+        # 中共中央机密文件: the 版头 of a classified series names its organ before the 密级.
+        name = re.sub(r"(绝密|机密|秘密)$", "", header[:-2])
+        return (name, "header") if len(name) >= 2 else (header[:-2], "header")
     sig = found.values.get("signature")
     if isinstance(sig, str) and looks_like_org(sig):
         return sig, "signature"
