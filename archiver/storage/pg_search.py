@@ -1,4 +1,4 @@
-"""The search index on PostgreSQL: token pairs in a GIN-indexed tsvector, checked against token streams.
+"""The search index on PostgreSQL: token n-grams in a GIN-indexed tsvector, checked against token streams.
 
 Why not PostgreSQL's own text search or pg_trgm: Chinese has no spaces, so a word parser sees whole
 lines as one word; a tsvector keeps at most 256 positions per lexeme and none past 16,383, so
@@ -6,15 +6,23 @@ phrase search over characters fails in long documents; pg_trgm needs three chara
 index, and 1- and 2-character terms (人事, 通知, 函) are the commonest searches here.
 
 So each document is stored as the same tokens the SQLite index uses (archiver.storage.tokens: one
-CJK character per token, letter and digit runs whole) in two forms:
+CJK character per token, letter and digit runs whole) in three forms:
 - `title`, `meta`, `body`: the tokens joined by single spaces, with a space at each end;
-- `grams`: a tsvector of every token and every pair of adjacent tokens ("国", "国 务"), title
-  lexemes weighted A, meta B, body D; GIN-indexed.
-A term of 1 token is one lexeme, of 2 tokens one pair: the index answers both exactly. A longer term
-needs all its pairs (the index narrows to those documents), then its spaced tokens as a substring of
-a stream, which proves them adjacent and in order. A long body is split into parts of PART_TOKENS
-tokens that overlap by OVERLAP tokens (a tsvector must stay under 1 MB), so a term of up to
-OVERLAP + 1 tokens is found across a part boundary; rows are keyed (document_id, part).
+- `grams`: a tsvector of every token, every pair and every triple of adjacent tokens ("国", "国 务",
+  "国 务 院") of all three, without positions; GIN-indexed;
+- `head`: the same of the title (weight A) and meta (B) only, for ranking.
+A term of 1, 2 or 3 tokens is one lexeme: the index answers it exactly, without reading `grams`
+back. A longer term needs all its triples (the index narrows to those documents), then its spaced
+tokens as a substring of a stream, which proves them adjacent and in order. A long body
+is split into parts of PART_TOKENS tokens that overlap by OVERLAP tokens (a tsvector must stay under
+1 MB), so a term of up to OVERLAP + 1 tokens is found across a part boundary; rows are keyed
+(document_id, part).
+
+Ranking is by where the terms are: the title, then the meta (issuer, 发文字号, file name), then the body,
+newest first among equals. SQLite's bm25 also counts body occurrences; here that would mean reading
+every matching document's index back (10 KB each), and a common term matches most of the archive.
+For the same reason the planner is told to use the index rather than read the table: it does not
+count the cost of reading `grams` back for every row of a scan.
 """
 from __future__ import annotations
 
@@ -26,8 +34,12 @@ from .tokens import tokenize
 
 PART_TOKENS = 8192
 OVERLAP = 64
-MAX_POSITIONS = 8  # positions kept per lexeme: enough for ts_rank to tell 1 hit from many
-RANK_WEIGHTS = "{0.1, 0, 0.4, 1.0}"  # ts_rank weights of D (body), C, B (meta), A (title): search.WEIGHTS
+MAX_POSITIONS = 8  # positions kept per `head` lexeme: enough for ts_rank to tell 1 hit from many
+RANK_WEIGHTS = "{0, 0, 0.4, 1.0}"  # ts_rank weights of D, C, B (meta), A (title), as search.WEIGHTS has them
+BODY_SCORE = 0.001  # what a match in the body adds to a group's rank (a title match gives ~0.06)
+# Set for the search statement only (see the module docstring): the GIN index, not the table or its key.
+PLANNER = {"enable_seqscan": "off", "enable_indexscan": "off"}
+GRAM = 3  # tokens, pairs and triples of adjacent tokens are lexemes
 Phrase = tuple[str, ...]
 
 
@@ -39,15 +51,29 @@ def stream(tokens: list[str]) -> str:
     return " " + " ".join(tokens) + " " if tokens else " "
 
 
-def grams_literal(columns: list[tuple[list[str], str]]) -> str:
-    """The tsvector literal of (tokens, weight) columns: each token and each adjacent pair, with positions."""
+def _grams_at(tokens: list[str] | tuple[str, ...], i: int) -> list[str]:
+    """The lexemes that start at token i: the token, its pair and its triple (as far as the tokens go)."""
+    return [" ".join(tokens[i:i + n]) for n in range(1, GRAM + 1) if i + n <= len(tokens)]
+
+
+def _lexemes(tokens: list[str]) -> list[str]:
+    return [lex for i in range(len(tokens)) for lex in _grams_at(tokens, i)]
+
+
+def grams_literal(columns: list[list[str]]) -> str:
+    """The tsvector literal of every token, pair and triple of each column, without positions."""
+    return " ".join(_quote(lex) for lex in dict.fromkeys(lex for tokens in columns for lex in _lexemes(tokens)))
+
+
+def head_literal(columns: list[tuple[list[str], str]]) -> str:
+    """The tsvector literal of (tokens, weight) columns: each token, pair and triple, with positions."""
     found: dict[str, list[str]] = {}
     pos = 0
     for tokens, weight in columns:
         suffix = "" if weight == "D" else weight
         for i, tok in enumerate(tokens):
             pos = min(pos + 1, 16383)
-            for lex in (tok, f"{tok} {tokens[i + 1]}") if i + 1 < len(tokens) else (tok,):
+            for lex in _grams_at(tokens, i):
                 have = found.setdefault(lex, [])
                 if len(have) < MAX_POSITIONS:
                     have.append(f"{pos}{suffix}")
@@ -65,11 +91,13 @@ def index_document(s: Session, document_id: int, title: str, meta: str, body: st
     remove_document(s, document_id)
     t, m = [x.text for x in tokenize(title)], [x.text for x in tokenize(meta)]
     for part, chunk in enumerate(_parts([x.text for x in tokenize(body)])):
-        cols = [(t, "A"), (m, "B"), (chunk, "D")] if part == 0 else [(chunk, "D")]
-        s.execute(sql(f"INSERT INTO {FTS_TABLE} (document_id, part, title, meta, body, grams) "
-                      f"VALUES (:id, :part, :title, :meta, :body, CAST(:grams AS tsvector))"),
-                  {"id": document_id, "part": part, "title": stream(t if part == 0 else []),
-                   "meta": stream(m if part == 0 else []), "body": stream(chunk), "grams": grams_literal(cols)})
+        first = part == 0
+        s.execute(sql(f"INSERT INTO {FTS_TABLE} (document_id, part, title, meta, body, grams, head) VALUES "
+                      f"(:id, :part, :title, :meta, :body, CAST(:grams AS tsvector), CAST(:head AS tsvector))"),
+                  {"id": document_id, "part": part, "title": stream(t if first else []),
+                   "meta": stream(m if first else []), "body": stream(chunk),
+                   "grams": grams_literal([t, m, chunk] if first else [chunk]),
+                   "head": head_literal([(t, "A"), (m, "B")] if first else [])})
 
 
 def remove_document(s: Session, document_id: int) -> None:
@@ -91,11 +119,12 @@ def indexed_rows(s: Session) -> dict[int, list[tuple[str, str, str]]]:
 
 
 # --- queries ----------------------------------------------------------------------------------
-def _pairs_query(p: Phrase) -> str:
-    """The tsquery every document holding the phrase matches: its token, or all its adjacent pairs."""
-    if len(p) == 1:
-        return _quote(p[0])
-    return " & ".join(dict.fromkeys(_quote(f"{a} {b}") for a, b in zip(p, p[1:])))
+def _grams_query(p: Phrase) -> str:
+    """The tsquery every document holding the phrase matches: the phrase itself up to GRAM tokens, else
+    all its runs of GRAM adjacent tokens."""
+    if len(p) <= GRAM:
+        return _quote(" ".join(p))
+    return " & ".join(dict.fromkeys(_quote(" ".join(p[i:i + GRAM])) for i in range(len(p) - GRAM + 1)))
 
 
 class _Sql:
@@ -111,8 +140,8 @@ class _Sql:
 
     def phrase(self, p: Phrase, alias: str = "f") -> str:
         """True where this index row holds the phrase (exactly)."""
-        q = f"{alias}.grams @@ CAST({self.bind(_pairs_query(p))} AS tsquery)"
-        if len(p) <= 2:
+        q = f"{alias}.grams @@ CAST({self.bind(_grams_query(p))} AS tsquery)"
+        if len(p) <= GRAM:
             return q
         needle = self.bind(stream(list(p)))
         return (f"({q} AND (strpos({alias}.body, {needle}) > 0 OR strpos({alias}.title, {needle}) > 0 "
@@ -123,13 +152,15 @@ def matching_documents(groups: tuple[tuple[Phrase, ...], ...], excluded: tuple[P
     """A subquery of (document_id, rank) for the parsed query, and its parameters.
 
     Every group must match in some part of the document (its phrases OR'ed), no excluded phrase in
-    any part; rank sums each group's best ts_rank. Each group is one GIN bitmap scan."""
+    any part; rank sums each group's best ts_rank of the title and meta, plus BODY_SCORE. Each group
+    is one GIN bitmap scan."""
     q = _Sql()
     per_group = []
     for g in groups:
         cond = " OR ".join(q.phrase(p) for p in g)
-        rank_q = q.bind(" | ".join(f"({_pairs_query(p)})" for p in g))
-        per_group.append(f"SELECT f.document_id, max(ts_rank('{RANK_WEIGHTS}', f.grams, CAST({rank_q} AS tsquery))) AS r "
+        rank_q = q.bind(" | ".join(f"({_grams_query(p)})" for p in g))
+        per_group.append(f"SELECT f.document_id, max(ts_rank('{RANK_WEIGHTS}', f.head, CAST({rank_q} AS tsquery))) "
+                         f"+ {BODY_SCORE} AS r "
                          f"FROM {FTS_TABLE} AS f WHERE {cond} GROUP BY f.document_id")
     union = " UNION ALL ".join(per_group)
     sub = f"SELECT g.document_id, sum(g.r) AS rank FROM ({union}) AS g GROUP BY g.document_id"
@@ -137,6 +168,13 @@ def matching_documents(groups: tuple[tuple[Phrase, ...], ...], excluded: tuple[P
         sub += f" HAVING count(*) = {len(groups)}"
     if excluded:
         cond = " OR ".join(q.phrase(p, "x") for p in excluded)
-        sub = (f"SELECT m.document_id, m.rank FROM ({sub}) AS m WHERE NOT EXISTS "
-               f"(SELECT 1 FROM {FTS_TABLE} AS x WHERE x.document_id = m.document_id AND ({cond}))")
+        # NOT IN over one index scan of the excluded (hashed), not a probe per candidate.
+        sub = (f"SELECT m.document_id, m.rank FROM ({sub}) AS m WHERE m.document_id NOT IN "
+               f"(SELECT x.document_id FROM {FTS_TABLE} AS x WHERE {cond})")
     return sub, q.params
+
+
+def set_planner(s: Session, on: bool) -> None:
+    """Apply (or undo) PLANNER for the statements that follow in this transaction."""
+    for name, value in PLANNER.items():
+        s.execute(sql("SELECT set_config(:n, :v, true)"), {"n": name, "v": value if on else "on"})

@@ -263,11 +263,17 @@ def search(
     if postgres:
         matches, match_params = pg_search.matching_documents(q.groups, q.excluded)
         params.update(match_params)
+        if not where:  # no filter needs the documents table: rank and cut in the index alone, join 20 rows
+            matches = (f"SELECT * FROM ({matches}) AS r ORDER BY r.rank DESC, r.document_id DESC "
+                       f"LIMIT :upto")  # the page's rows and those before it; the outer query pages
+            params["upto"] = limit + offset
+        pg_search.set_planner(s, True)
         rows = s.execute(sql(
             f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, -m.rank AS rank "
             f"FROM ({matches}) AS m JOIN documents AS d ON d.id = m.document_id "
             f"{'WHERE ' + ' AND '.join(where) if where else ''} "
             f"ORDER BY m.rank DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+        pg_search.set_planner(s, False)
     else:
         rows = s.execute(sql(
             f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "
