@@ -21,7 +21,7 @@ each on SQLite and on PostgreSQL.
    the load and built afterwards, then ANALYZE. After one untimed pass over the distinct queries,
    --queries queries (a fixed, seeded mix of 1-, 2- and 3+-character terms, digits, AND, OR, NOT)
    run through search.search(limit=20); latency includes the snippets. EXPLAIN ANALYZE shows which
-   plan PostgreSQL chose for a few terms, with no planner setting forced.
+   plan PostgreSQL chose for a few terms, with the planner settings search() sets (pg_search.PLANNER).
 3. writers: 1, 2 and 4 processes store pre-built one-page Documents concurrently, each document as
    a Celery worker stores it (Pipeline.begin_job, then Pipeline.store: under serialize_store the
    near-duplicate lookup, add_document with its index row, the 档号, the file copies with fsync and
@@ -658,7 +658,7 @@ def part_search(args, tmp: Path) -> str:
              "(median of 3)."]
     if "postgresql" in args.backends:
         notes.append("On PostgreSQL the GIN index was dropped during the load and created afterwards "
-                     "(maintenance_work_mem 512MB for that statement), then ANALYZE; planner settings as the server has them.")
+                     "(maintenance_work_mem 512MB for that statement), then ANALYZE; search() sets pg_search.PLANNER (no sequential or plain index scans) for its statement.")
     mismatched = [q for q, _ in QUERIES if len({counts[b][q] for b in args.backends}) > 1]
     if mismatched:
         notes.append("**The backends disagree on the matches of: " + ", ".join(mismatched) + "**")
