@@ -351,6 +351,26 @@ def test_a_wrapped_titles_last_character_alone_on_its_line_stays_one_line(last):
     assert iou(boxes[1], glyph) > 0.6 and y1 - y0 >= 0.85 * (glyph[3] - glyph[1])
 
 
+def test_a_speck_beside_a_line_does_not_make_its_box_taller():
+    # The recogniser scales every line to one height: a box made taller by dust shows it smaller text.
+    img = Image.new("RGB", (1400, 700), WHITE)
+    d = ImageDraw.Draw(img)
+    for i, t in enumerate(BODY[:3]):
+        d.text((120, 100 + i * 110), t, font=font(36), fill=BLACK)
+    d.text((120, 430), "minimum joining", font=font(36), fill=BLACK)
+    clean = to_gray(np.asarray(img))
+    latin_top = int(np.flatnonzero((clean[400:500, 100:500] < 128).any(axis=1))[0]) + 400
+    ink = [d.textbbox((120, 100 + i * 110), t, font=font(36)) for i, t in enumerate(BODY[:2])]
+    a = np.asarray(img).copy()
+    cv2.circle(a, (400, ink[0][1] - 8), 2, (0, 0, 0), -1)  # above the first line
+    cv2.circle(a, (ink[1][0] - 10, ink[1][1] + 105), 2, (0, 0, 0), -1)  # above and before the third
+    boxes = find_lines(binarise(to_gray(a)))
+    assert len(boxes) == 4
+    assert boxes[0][1] >= ink[0][1] - 1  # the speck above is left out
+    assert boxes[2][0] >= 118 and boxes[2][1] >= ink[1][1] + 109
+    assert boxes[3][1] <= latin_top + 1  # the dots of i and j are no specks
+
+
 def header_page():
     """A 公文 head: the issuer in big red type, a red rule, then black text."""
     img = Image.new("RGB", (1400, 1100), WHITE)

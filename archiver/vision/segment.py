@@ -200,6 +200,7 @@ def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
     glyph = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= 0.35 * ch
     glyph[0] = False
     glyph_integral = cv2.integral(glyph[labels].astype(np.uint8))
+    pieces = stats[1:][~speck[1:]]
 
     kw = max(3, int(round(0.9 * ch)))
     kh = max(1, int(round(0.2 * ch)))
@@ -226,4 +227,33 @@ def find_lines(binary: np.ndarray, char_h: float | None = None) -> list[Box]:
     keep &= ~((h < 0.15 * ch) & (w > 3 * ch))
     gi = glyph_integral
     keep &= (gi[arr[:, 3], arr[:, 2]] - gi[arr[:, 1], arr[:, 2]] - gi[arr[:, 3], arr[:, 0]] + gi[arr[:, 1], arr[:, 0]]) > 0
-    return reading_order([tuple(int(v) for v in r) for r in arr[keep]], ch, v_integral)
+    arr = _trim_to_band(arr[keep], pieces, ch)
+    return reading_order([tuple(int(v) for v in r) for r in arr], ch, v_integral)
+
+
+def _trim_to_band(boxes: np.ndarray, pieces: np.ndarray, ch: float) -> np.ndarray:
+    """Boxes cut down to the rows of their glyphs: a speck of dust above or below a line of full-height
+    characters makes its box taller, and the recogniser, which scales every line to one height, then
+    sees the characters smaller (two narrow digits read as one). Only small pieces centred outside the
+    band of glyph-sized pieces are left out, and only on lines of mostly full-height glyphs."""
+    if len(boxes) == 0 or len(pieces) == 0:
+        return boxes
+    px, py, pw, ph = (pieces[:, i] for i in range(4))
+    cx, cy = px + pw / 2.0, py + ph / 2.0
+    big = np.maximum(pw, ph) >= 0.35 * ch
+    out = boxes.copy()
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        inside = (cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)
+        glyphs = inside & big
+        if not glyphs.any():
+            continue
+        top, bottom = py[glyphs].min(), (py + ph)[glyphs].max()
+        # Hanzi, digits and capitals stand nearly a full line high; small letters do not, and the dots
+        # of their i and j sit above them like specks.
+        if bottom - top < 0.8 * ch or 2 * np.count_nonzero(glyphs & (ph >= 0.7 * ch)) < np.count_nonzero(glyphs):
+            continue
+        kept = glyphs | (inside & (cy >= top) & (cy < bottom))
+        # A speck at a line's start or end also widened the box: it goes on every side.
+        out[k] = (max(x0, px[kept].min()), max(y0, py[kept].min()), min(x1, (px + pw)[kept].max()),
+                  min(y1, (py + ph)[kept].max()))
+    return out
