@@ -9,8 +9,7 @@ So each document is stored as the same tokens the SQLite index uses (archiver.st
 CJK character per token, letter and digit runs whole) in three forms:
 - `title`, `meta`, `body`: the tokens joined by single spaces, with a space at each end;
 - `grams`: a tsvector of every token, every pair and every triple of adjacent tokens ("国", "国 务",
-  "国 务 院") of all three, without positions; GIN-indexed;
-- `head`: the same of the title (weight A) and meta (B) only, for ranking.
+  "国 务 院") of all three, without positions; GIN-indexed.
 A term of 1, 2 or 3 tokens is one lexeme: the index answers it exactly, without reading `grams`
 back. A longer term needs all its triples (the index narrows to those documents), then its spaced
 tokens as a substring of a stream, which proves them adjacent and in order. A long body
@@ -20,9 +19,10 @@ is split into parts of PART_TOKENS tokens that overlap by OVERLAP tokens (a tsve
 
 Ranking is by where the terms are: the title, then the meta (issuer, 发文字号, file name), then the body,
 newest first among equals. SQLite's bm25 also counts body occurrences; here that would mean reading
-every matching document's index back (10 KB each), and a common term matches most of the archive.
-For the same reason the planner is told to use the index rather than read the table: it does not
-count the cost of reading `grams` back for every row of a scan.
+every matching document's body back, and a common term matches most of the archive. So rows are kept
+small (the table's toast_tuple_target moves body and grams out of line) and the planner is told to
+use the index rather than read the table: it does not count the cost of reading `grams` back for
+every row of a scan.
 """
 from __future__ import annotations
 
@@ -34,9 +34,7 @@ from .tokens import tokenize
 
 PART_TOKENS = 8192
 OVERLAP = 64
-MAX_POSITIONS = 8  # positions kept per `head` lexeme: enough for ts_rank to tell 1 hit from many
-RANK_WEIGHTS = "{0, 0, 0.4, 1.0}"  # ts_rank weights of D, C, B (meta), A (title), as search.WEIGHTS has them
-BODY_SCORE = 0.001  # what a match in the body adds to a group's rank (a title match gives ~0.06)
+TITLE_SCORE, META_SCORE, BODY_SCORE = 10, 4, 1  # a group's rank, by where it matched (search.WEIGHTS)
 # Set for the search statement only (see the module docstring): the GIN index, not the table or its key.
 PLANNER = {"enable_seqscan": "off", "enable_indexscan": "off"}
 GRAM = 3  # tokens, pairs and triples of adjacent tokens are lexemes
@@ -65,22 +63,6 @@ def grams_literal(columns: list[list[str]]) -> str:
     return " ".join(_quote(lex) for lex in dict.fromkeys(lex for tokens in columns for lex in _lexemes(tokens)))
 
 
-def head_literal(columns: list[tuple[list[str], str]]) -> str:
-    """The tsvector literal of (tokens, weight) columns: each token, pair and triple, with positions."""
-    found: dict[str, list[str]] = {}
-    pos = 0
-    for tokens, weight in columns:
-        suffix = "" if weight == "D" else weight
-        for i, tok in enumerate(tokens):
-            pos = min(pos + 1, 16383)
-            for lex in _grams_at(tokens, i):
-                have = found.setdefault(lex, [])
-                if len(have) < MAX_POSITIONS:
-                    have.append(f"{pos}{suffix}")
-        pos = min(pos + 1, 16383)  # no pair spans two columns
-    return " ".join(f"{_quote(lex)}:{','.join(ps)}" for lex, ps in found.items())
-
-
 def _parts(body: list[str]) -> list[list[str]]:
     if len(body) <= PART_TOKENS:
         return [body]
@@ -92,12 +74,11 @@ def index_document(s: Session, document_id: int, title: str, meta: str, body: st
     t, m = [x.text for x in tokenize(title)], [x.text for x in tokenize(meta)]
     for part, chunk in enumerate(_parts([x.text for x in tokenize(body)])):
         first = part == 0
-        s.execute(sql(f"INSERT INTO {FTS_TABLE} (document_id, part, title, meta, body, grams, head) VALUES "
-                      f"(:id, :part, :title, :meta, :body, CAST(:grams AS tsvector), CAST(:head AS tsvector))"),
+        s.execute(sql(f"INSERT INTO {FTS_TABLE} (document_id, part, title, meta, body, grams) VALUES "
+                      f"(:id, :part, :title, :meta, :body, CAST(:grams AS tsvector))"),
                   {"id": document_id, "part": part, "title": stream(t if first else []),
                    "meta": stream(m if first else []), "body": stream(chunk),
-                   "grams": grams_literal([t, m, chunk] if first else [chunk]),
-                   "head": head_literal([(t, "A"), (m, "B")] if first else [])})
+                   "grams": grams_literal([t, m, chunk] if first else [chunk])})
 
 
 def remove_document(s: Session, document_id: int) -> None:
@@ -152,20 +133,25 @@ def matching_documents(groups: tuple[tuple[Phrase, ...], ...], excluded: tuple[P
     """A subquery of (document_id, rank) for the parsed query, and its parameters.
 
     Every group must match in some part of the document (its phrases OR'ed), no excluded phrase in
-    any part; rank sums each group's best ts_rank of the title and meta, plus BODY_SCORE. Each group
-    is one GIN bitmap scan."""
+    any part. A group adds TITLE_SCORE if one of its phrases is in the title, META_SCORE if in the
+    meta, and BODY_SCORE; the title and meta streams are short and read in the row, the body and
+    `grams` are not read back at all for terms of up to GRAM tokens. Each group is one GIN bitmap scan."""
     q = _Sql()
     per_group = []
     for g in groups:
         cond = " OR ".join(q.phrase(p) for p in g)
-        rank_q = q.bind(" | ".join(f"({_grams_query(p)})" for p in g))
-        per_group.append(f"SELECT f.document_id, max(ts_rank('{RANK_WEIGHTS}', f.head, CAST({rank_q} AS tsquery))) "
-                         f"+ {BODY_SCORE} AS r "
+        needles = [q.bind(stream(list(p))) for p in g]
+        in_title = " OR ".join(f"strpos(f.title, {n}) > 0" for n in needles)
+        in_meta = " OR ".join(f"strpos(f.meta, {n}) > 0" for n in needles)
+        per_group.append(f"SELECT f.document_id, max(CASE WHEN {in_title} THEN {TITLE_SCORE} ELSE 0 END "
+                         f"+ CASE WHEN {in_meta} THEN {META_SCORE} ELSE 0 END) + {BODY_SCORE} AS rank "
                          f"FROM {FTS_TABLE} AS f WHERE {cond} GROUP BY f.document_id")
-    union = " UNION ALL ".join(per_group)
-    sub = f"SELECT g.document_id, sum(g.r) AS rank FROM ({union}) AS g GROUP BY g.document_id"
-    if len(groups) > 1:
-        sub += f" HAVING count(*) = {len(groups)}"
+    if len(groups) == 1:
+        sub = per_group[0]
+    else:
+        union = " UNION ALL ".join(per_group)
+        sub = (f"SELECT g.document_id, sum(g.rank) AS rank FROM ({union}) AS g GROUP BY g.document_id "
+               f"HAVING count(*) = {len(groups)}")
     if excluded:
         cond = " OR ".join(q.phrase(p, "x") for p in excluded)
         # NOT IN over one index scan of the excluded (hashed), not a probe per candidate.

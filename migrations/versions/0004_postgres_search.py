@@ -1,10 +1,10 @@
 """The search index on PostgreSQL (SQLite has had its FTS5 table since 0001; this is a no-op there).
 
-One row per document (per part of a long one): the title, meta and body as search tokens (archiver.storage.tokens, joined by
-spaces, with a space at each end), `grams`, a tsvector of every token, pair and triple of adjacent
-tokens, and `head`, the same of the title and meta only, weighted, for ranking. A GIN index on
-`grams` answers terms of 1 to 3 tokens exactly and narrows longer ones to the documents holding all
-their triples; see archiver/storage/pg_search.py.
+One row per document (per part of a long one): the title, meta and body as search tokens
+(archiver.storage.tokens, joined by spaces, with a space at each end), and `grams`, a tsvector of
+every token, pair and triple of adjacent tokens. A GIN index on `grams` answers terms of 1 to 3
+tokens exactly and narrows longer ones to the documents holding all their triples; see
+archiver/storage/pg_search.py.
 
 Revision ID: 0004
 Revises: 0003
@@ -34,13 +34,17 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("meta", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("grams", postgresql.TSVECTOR(), nullable=False),  # what matches: tokens, pairs, triples; no positions
-        sa.Column("head", postgresql.TSVECTOR(), nullable=False),  # what ranks: title (A) and meta (B) lexemes
+        sa.Column("grams", postgresql.TSVECTOR(), nullable=False),  # tokens, pairs and triples; no positions
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f(f"fk_{TABLE}_document_id_documents"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("document_id", "part", name=op.f(f"pk_{TABLE}")),
     )
     op.create_index(op.f(f"ix_{TABLE}_grams"), TABLE, ["grams"], postgresql_using="gin")
+    # Rows small enough to read many per page: body and grams go out of line (TOAST), title and meta
+    # (short; they rank a match) stay in the row (MAIN: only a row too big for a page moves them out).
+    # A search reads the rows of every match, and reading a TOASTed value costs several page reads.
+    op.execute(f"ALTER TABLE {TABLE} SET (toast_tuple_target = 128)")
+    op.execute(f"ALTER TABLE {TABLE} ALTER COLUMN title SET STORAGE MAIN, ALTER COLUMN meta SET STORAGE MAIN")
 
 
 def downgrade() -> None:
