@@ -358,17 +358,21 @@ def test_a_speck_beside_a_line_does_not_make_its_box_taller():
     for i, t in enumerate(BODY[:3]):
         d.text((120, 100 + i * 110), t, font=font(36), fill=BLACK)
     d.text((120, 430), "minimum joining", font=font(36), fill=BLACK)
+    d.text((120, 560), "抄送：市委办公厅，市人大常委会办公厅。", font=font(26), fill=BLACK)  # smaller type (版记)
+    small = d.textbbox((120, 560), "抄送：市委办公厅，市人大常委会办公厅。", font=font(26))
     clean = to_gray(np.asarray(img))
     latin_top = int(np.flatnonzero((clean[400:500, 100:500] < 128).any(axis=1))[0]) + 400
     ink = [d.textbbox((120, 100 + i * 110), t, font=font(36)) for i, t in enumerate(BODY[:2])]
     a = np.asarray(img).copy()
     cv2.circle(a, (400, ink[0][1] - 8), 2, (0, 0, 0), -1)  # above the first line
     cv2.circle(a, (ink[1][0] - 10, ink[1][1] + 105), 2, (0, 0, 0), -1)  # above and before the third
+    cv2.circle(a, (300, small[1] - 7), 2, (0, 0, 0), -1)
     boxes = find_lines(binarise(to_gray(a)))
-    assert len(boxes) == 4
+    assert len(boxes) == 5
     assert boxes[0][1] >= ink[0][1] - 1  # the speck above is left out
     assert boxes[2][0] >= 118 and boxes[2][1] >= ink[1][1] + 109
     assert boxes[3][1] <= latin_top + 1  # the dots of i and j are no specks
+    assert boxes[4][1] >= small[1] - 1
 
 
 def header_page():

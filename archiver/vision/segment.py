@@ -235,7 +235,7 @@ def _trim_to_band(boxes: np.ndarray, pieces: np.ndarray, ch: float) -> np.ndarra
     """Boxes cut down to the rows of their glyphs: a speck of dust above or below a line of full-height
     characters makes its box taller, and the recogniser, which scales every line to one height, then
     sees the characters smaller (two narrow digits read as one). Only small pieces centred outside the
-    band of glyph-sized pieces are left out, and only on lines of mostly full-height glyphs."""
+    band of glyph-sized pieces are left out, and only on lines that hold hanzi."""
     if len(boxes) == 0 or len(pieces) == 0:
         return boxes
     px, py, pw, ph = (pieces[:, i] for i in range(4))
@@ -248,9 +248,10 @@ def _trim_to_band(boxes: np.ndarray, pieces: np.ndarray, ch: float) -> np.ndarra
         if not glyphs.any():
             continue
         top, bottom = py[glyphs].min(), (py + ph)[glyphs].max()
-        # Hanzi, digits and capitals stand nearly a full line high; small letters do not, and the dots
-        # of their i and j sit above them like specks.
-        if bottom - top < 0.8 * ch or 2 * np.count_nonzero(glyphs & (ph >= 0.7 * ch)) < np.count_nonzero(glyphs):
+        # Only lines with hanzi (square and big): on a line of small letters the dots of i and j sit
+        # above the band like specks (with capitals or ascenders there, they sit inside it).
+        hanzi = np.count_nonzero(glyphs & (np.minimum(pw, ph) >= 0.6 * ch) & (pw <= 1.6 * ph) & (ph <= 1.6 * pw))
+        if bottom - top < 0.6 * ch or hanzi < min(2, np.count_nonzero(glyphs)):
             continue
         kept = glyphs | (inside & (cy >= top) & (cy < bottom))
         # A speck at a line's start or end also widened the box: it goes on every side.
