@@ -1,7 +1,7 @@
 """公文 field extraction benchmark: generated GB/T 9704 pages and the three gov-dev 公文 templates,
 on the clean text and on simulated scans read by our page analysis + recogniser (as the pipeline).
 
-    nice -n 19 python -m archiver.bench.gongwen [--samples 48] [--level office] [--out docs/benchmarks.md]
+    python -m archiver.bench.gongwen [--samples 48] [--level office] [--out docs/benchmarks.md]
 
 Per field: accuracy = exact matches (after NFKC, whitespace removed, brackets of 发文字号 unified)
 over the pages that have the field; precision = correct values over values given; invented =
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 gd_scanned.add(name, truth, extract(["\n".join(t) for t, _ in read], [b for _, b in read]))
     parts = [f"{args.samples} generated 公文 pages (seeds {args.first_seed}–{args.first_seed + args.samples - 1}, "
              f"{GOVDEV_DPI} dpi), scan level `{args.level}`; command: "
-             f"`nice -n 19 python -m archiver.bench.gongwen --samples {args.samples} --level {args.level}`", ""]
+             f"`python -m archiver.bench.gongwen --samples {args.samples} --level {args.level} --out docs/benchmarks.md`", ""]
     parts.append(table("Generated pages, clean text (the lines as drawn)", clean))
     if cache:
         parts.append(table("Generated pages, simulated scan → page analysis → recogniser", scanned))
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         if cache.seconds:
             secs = sorted(cache.seconds)
             parts.append(f"OCR time per page (median of {len(secs)} pages read this run): {secs[len(secs) // 2]:.1f} s "
-                         f"(2 shared CPU cores, niced).")
+                         f"(2 shared CPU cores).")
         parts.append(f"Recogniser weights: {args.weights.name}/crnn.pt sha256 {_weights_digest(args.weights)}.")
     md = "\n".join(parts)
     print(md)
