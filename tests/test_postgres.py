@@ -81,3 +81,18 @@ def test_a_store_waiting_on_another_store_past_the_lock_timeout_is_retried(archi
     other.close()
     assert out.status == "retry" and "will try again" in out.message and f.exists()
     assert pipeline.process(f).status == "stored" and not f.exists()
+
+
+def test_terms_longer_than_three_characters_are_confirmed_in_rank_order_past_decoys(pg, make_doc):
+    # Decoys hold every 3-character run of 国务院办公厅 but never the six in a row; there are more of
+    # them than one batch of candidates, and being newer they come first among equals.
+    with pg.session() as s:
+        real = [repo.add_document(s, make_doc([f"国务院办公厅关于第{i}项工作的通知"], name=f"r{i}.pdf"), "x.pdf", [])
+                for i in range(2)]
+        for i in range(150):
+            repo.add_document(s, make_doc([f"国务院。务院办。院办公。办公厅。第{i}号通知"], name=f"d{i}.pdf"), "x.pdf", [])
+    with pg.session() as s:
+        assert [h.document_id for h in search(s, "国务院办公厅")] == real[::-1]
+        assert [h.document_id for h in search(s, "国务院办公厅", limit=1, offset=1)] == [real[0]]
+        assert len(search(s, "通知 -国务院办公厅", limit=200)) == 150
+        assert search(s, "通知 -国务院办公厅", limit=200)[0].original_name.startswith("d")

@@ -111,32 +111,37 @@ def _grams_query(p: Phrase) -> str:
 class _Sql:
     """Collects bound parameters while SQL fragments are written."""
 
-    def __init__(self) -> None:
-        self.params: dict[str, object] = {}
-
     def bind(self, value: object) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f":{name}"
 
+    def __init__(self, confirm: bool = True) -> None:
+        self.params: dict[str, object] = {}
+        self.confirm = confirm
+
     def phrase(self, p: Phrase, alias: str = "f") -> str:
-        """True where this index row holds the phrase (exactly)."""
+        """True where this index row holds the phrase: exactly, or (confirm=False) for a phrase longer
+        than GRAM tokens, where it holds all its GRAM-token runs."""
         q = f"{alias}.grams @@ CAST({self.bind(_grams_query(p))} AS tsquery)"
-        if len(p) <= GRAM:
+        if len(p) <= GRAM or not self.confirm:
             return q
         needle = self.bind(stream(list(p)))
         return (f"({q} AND (strpos({alias}.body, {needle}) > 0 OR strpos({alias}.title, {needle}) > 0 "
                 f"OR strpos({alias}.meta, {needle}) > 0))")
 
 
-def matching_documents(groups: tuple[tuple[Phrase, ...], ...], excluded: tuple[Phrase, ...]) -> tuple[str, dict]:
-    """A subquery of (document_id, rank) for the parsed query, and its parameters.
+def matching_documents(groups: tuple[tuple[Phrase, ...], ...], excluded: tuple[Phrase, ...],
+                       confirm: bool = True) -> tuple[str, dict]:
+    """A subquery of (document_id, rank) for the parsed query, and its parameters. With confirm=False
+    a phrase longer than GRAM tokens is only looked up by its runs (a superset: the caller proves
+    adjacency), and an excluded one is left to the caller.
 
     Every group must match in some part of the document (its phrases OR'ed), no excluded phrase in
     any part. A group adds TITLE_SCORE if one of its phrases is in the title, META_SCORE if in the
     meta, and BODY_SCORE; the title and meta streams are short and read in the row, the body and
     `grams` are not read back at all for terms of up to GRAM tokens. Each group is one GIN bitmap scan."""
-    q = _Sql()
+    q = _Sql(confirm)
     per_group = []
     for g in groups:
         cond = " OR ".join(q.phrase(p) for p in g)
@@ -152,6 +157,7 @@ def matching_documents(groups: tuple[tuple[Phrase, ...], ...], excluded: tuple[P
         union = " UNION ALL ".join(per_group)
         sub = (f"SELECT g.document_id, sum(g.rank) AS rank FROM ({union}) AS g GROUP BY g.document_id "
                f"HAVING count(*) = {len(groups)}")
+    excluded = excluded if confirm else tuple(p for p in excluded if len(p) <= GRAM)
     if excluded:
         cond = " OR ".join(q.phrase(p, "x") for p in excluded)
         # NOT IN over one index scan of the excluded (hashed), not a probe per candidate.

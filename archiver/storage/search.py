@@ -261,19 +261,7 @@ def search(
         return [SearchHit(r.id, r.title, r.original_name, snippet(r.text, ()), 0.0, r.category, r.doc_type, r.year)
                 for r in rows]
     if postgres:
-        matches, match_params = pg_search.matching_documents(q.groups, q.excluded)
-        params.update(match_params)
-        if not where:  # no filter needs the documents table: rank and cut in the index alone, join 20 rows
-            matches = (f"SELECT * FROM ({matches}) AS r ORDER BY r.rank DESC, r.document_id DESC "
-                       f"LIMIT :upto")  # the page's rows and those before it; the outer query pages
-            params["upto"] = limit + offset
-        pg_search.set_planner(s, True)
-        rows = s.execute(sql(
-            f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, -m.rank AS rank "
-            f"FROM ({matches}) AS m JOIN documents AS d ON d.id = m.document_id "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-            f"ORDER BY m.rank DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
-        pg_search.set_planner(s, False)
+        rows = _postgres_rows(s, q, where, params, limit, offset)
     else:
         rows = s.execute(sql(
             f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "
@@ -284,6 +272,55 @@ def search(
         SearchHit(r.id, r.title, r.original_name, snippet(r.text, q.phrases), -r.rank, r.category, r.doc_type, r.year)
         for r in rows
     ]
+
+
+def _postgres_rows(s: Session, q: Query, where: list[str], params: dict, limit: int, offset: int) -> list:
+    """A page of a PostgreSQL search. A term of more than pg_search.GRAM tokens is found by its n-grams
+    in the index; proving its tokens adjacent means reading the text back, so that is done here, in
+    rank order, only until the page is full (not for every candidate in the archive)."""
+    confirm_here = any(len(p) > pg_search.GRAM for p in q.phrases + q.excluded)
+    matches, match_params = pg_search.matching_documents(q.groups, q.excluded, confirm=not confirm_here)
+    params = {**params, **match_params}
+    pg_search.set_planner(s, True)
+    try:
+        if not confirm_here:
+            return _postgres_page(s, matches, where, params, limit, offset)
+        found: list = []
+        batch, skip = max(100, 4 * (limit + offset)), 0
+        while len(found) < limit + offset:
+            candidates = _postgres_page(s, matches, where, params, batch, skip)
+            found += [r for r in candidates if _holds(q, r)]
+            if len(candidates) < batch:
+                break
+            skip += batch
+        return found[offset:offset + limit]
+    finally:
+        pg_search.set_planner(s, False)
+
+
+def _postgres_page(s: Session, matches: str, where: list[str], params: dict, limit: int, offset: int) -> list:
+    params = {**params, "limit": limit, "offset": offset}
+    if not where:  # no filter needs the documents table: rank and cut in the index alone, join only the page
+        matches = f"SELECT * FROM ({matches}) AS r ORDER BY r.rank DESC, r.document_id DESC LIMIT :upto"
+        params["upto"] = limit + offset  # the page's rows and those before it; the outer query pages
+    return s.execute(sql(
+        f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, d.issuer, d.doc_number, "
+        f"-m.rank AS rank FROM ({matches}) AS m JOIN documents AS d ON d.id = m.document_id "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+        f"ORDER BY m.rank DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+
+
+def _holds(q: Query, r) -> bool:
+    """Whether a document holds a phrase of every group and no excluded phrase, tokens adjacent and in
+    order, in its title, meta or text: the same columns and tokens as the index."""
+    streams = [pg_search.stream(list(phrase(x)))
+               for x in (r.title or "", meta_text(r.issuer, r.doc_number, r.original_name), r.text)]
+
+    def has(p: Phrase) -> bool:
+        needle = pg_search.stream(list(p))
+        return any(needle in st for st in streams)
+
+    return all(any(has(p) for p in g) for g in q.groups) and not any(has(p) for p in q.excluded)
 
 
 # --- snippets -------------------------------------------------------------------------------
