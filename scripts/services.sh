@@ -15,7 +15,7 @@ for _ in $(seq 30); do as_postgres pg_isready -q -p "$port" && break; sleep 0.5;
 as_postgres psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'archiver'" | grep -q 1 \
   || as_postgres psql -p "$port" -qc "CREATE ROLE archiver LOGIN PASSWORD 'archiver' CREATEDB" >&2
 # The tests drop their databases WITH (FORCE), which may have to end an autovacuum worker in them.
-as_postgres psql -p "$port" -qc "GRANT pg_signal_backend TO archiver" >&2
+as_postgres psql -p "$port" -q -c "SET client_min_messages = warning" -c "GRANT pg_signal_backend TO archiver" >&2
 
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 \
   || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >&2

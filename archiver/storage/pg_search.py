@@ -12,7 +12,9 @@ CJK character per token, letter and digit runs whole) in three forms:
   "国 务 院") of all three, without positions; GIN-indexed.
 A term of 1, 2 or 3 tokens is one lexeme: the index answers it exactly, without reading `grams`
 back. A longer term needs all its triples (the index narrows to those documents), then its spaced
-tokens as a substring of a stream, which proves them adjacent and in order. A long body
+tokens as a substring of a stream, which proves them adjacent and in order: search() does that in
+rank order and stops when a page of results is full (matching_documents(confirm=True) does it in SQL
+for every candidate, as the tests' plans and counts use it). A long body
 is split into parts of PART_TOKENS tokens that overlap by OVERLAP tokens (a tsvector must stay under
 1 MB), so a term of up to OVERLAP + 1 tokens is found across a part boundary; rows are keyed
 (document_id, part).
