@@ -17,7 +17,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
 def open_db(settings, create: bool = True):
     """The database, created at head when empty; an older revision is an error naming the fix."""
-    from .storage.db import open_database
+    from .storage.db import first_line, open_database
 
     from sqlalchemy.exc import OperationalError
 
@@ -34,8 +34,7 @@ def open_db(settings, create: bool = True):
         if "locked" in str(exc.orig) or "busy" in str(exc.orig):
             raise StorageBusy(f"database busy ({exc.orig}): another process holds it") from None
         if db.backend == "postgresql":  # server down, refused, bad password: one line, not a traceback
-            first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-            raise StorageBusy(f"cannot reach the database {db.engine.url.render_as_string()}: {first}") from None
+            raise StorageBusy(f"cannot reach the database {db.engine.url.render_as_string()}: {first_line(exc)}") from None
         raise
     return db
 

@@ -15,7 +15,7 @@ from archiver import config
 from archiver.check import check
 from archiver.cli import make_pipeline
 from archiver.storage import jobs
-from archiver.storage.tables import utc_now
+from archiver.storage.db import open_database
 from archiver.workers.dispatch import Dispatcher
 
 from .crashkit import Daemon, db_location, sha256, stored_shas
@@ -53,10 +53,13 @@ def queued_messages(s) -> int:
 
 
 def job(s, sha: str):
-    pipeline_db = make_pipeline(s).db
-    with pipeline_db.session() as ses:
-        row = jobs.get(ses, sha)
-        return None if row is None else (row.state, row.worker, row.interrupted)
+    db = open_database(s.database.url)
+    try:
+        with db.session() as ses:
+            row = jobs.get(ses, sha)
+            return None if row is None else (row.state, row.worker, row.interrupted)
+    finally:
+        db.close()
 
 
 def test_the_watcher_only_registers_and_enqueues(celery_config):

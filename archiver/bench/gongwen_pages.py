@@ -135,7 +135,7 @@ class Page:
     def seal(self, cx: int, cy: int, r: int, rng: random.Random) -> None:
         """A red seal stamped over the signature: ink multiplies, so black text stays dark beneath it."""
         layer = Image.new("RGB", self.img.size, (255, 255, 255))
-        under, self.draw = self.draw, ImageDraw.Draw(layer)
+        self.draw = ImageDraw.Draw(layer)
         self._seal(cx, cy, r)
         self.img.paste(Image.fromarray(np.minimum(np.asarray(self.img), np.asarray(layer))))
         self.draw = ImageDraw.Draw(self.img)

@@ -65,7 +65,6 @@ from archiver.storage.tables import FTS_TABLE, DocumentRow, PageRow
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "manage.py"
-FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # TrueType outlines: reportlab can embed it
 DEFAULT_PG = "postgresql+psycopg://archiver:archiver@127.0.0.1:5432/postgres"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/14"
 PARTS = ("workers", "search", "writers")
@@ -243,26 +242,13 @@ def scanned_workload(folder: Path, count: int, pages: int, seed: int) -> Workloa
 
 def text_workload(folder: Path, count: int, seed: int) -> Workload:
     """Small A4 PDFs with a text layer (no OCR): one generated document each."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
+    from .soak import text_pdf
 
-    if "WQY" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("WQY", str(FONT), subfontIndex=0))
     folder.mkdir(parents=True, exist_ok=True)
     files, pages, per_page = [], 0, 36
     for doc in light_documents(count, seed + 7):
-        path = folder / f"text-{doc['id']:03d}.pdf"
-        c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
         chunks = [doc["lines"][k:k + per_page] for k in range(0, len(doc["lines"]), per_page)]
-        for lines in chunks:
-            c.setFont("WQY", 12)
-            for n, line in enumerate(lines):
-                c.drawString(60, A4[1] - 60 - 20 * n, line)
-            c.showPage()
-        c.save()
-        files.append(path)
+        files.append(text_pdf(folder / f"text-{doc['id']:03d}.pdf", chunks, size=12, leading=20, top=60))
         pages += len(chunks)
     return Workload("text layer", tuple(files), pages, "text-layer")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import shutil
 import signal
@@ -74,7 +73,8 @@ def write_config(work: Path, site: bool) -> Path:
     return cfg
 
 
-def text_pdf(path: Path, pages: list[list[str]]) -> Path:
+def text_pdf(path: Path, pages: list[list[str]], size: int = 14, leading: int = 26, top: int = 80) -> Path:
+    """An A4 PDF with a text layer, one list of lines per page, in WenQuanYi Zen Hei."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -84,11 +84,11 @@ def text_pdf(path: Path, pages: list[list[str]]) -> Path:
         pdfmetrics.registerFont(TTFont("WQY", str(FONT), subfontIndex=0))
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     for lines in pages:
-        y = A4[1] - 80
+        y = A4[1] - top
         for line in lines:
-            c.setFont("WQY", 14)
+            c.setFont("WQY", size)
             c.drawString(60, y, line)
-            y -= 26
+            y -= leading
         c.showPage()
     c.save()
     return path

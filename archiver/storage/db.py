@@ -40,6 +40,11 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> 
     cur.close()
 
 
+def first_line(exc: OperationalError) -> str:
+    """The first line of a driver error (PostgreSQL's run to several), or its type when it has no text."""
+    return (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+
+
 class Database:
     """An open archive database. Build it with open_database()."""
 
@@ -69,8 +74,7 @@ class Database:
         except OperationalError as exc:
             s.rollback()
             if self.backend == "postgresql":  # server down or restarting, lock timeout, deadlock: all passing
-                first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-                raise StorageBusy(f"database unavailable ({first}); will try again") from None
+                raise StorageBusy(f"database unavailable ({first_line(exc)}); will try again") from None
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):  # another writer held on too long
                 raise StorageBusy(f"database busy ({exc.orig}); will try again") from None
             if "disk is full" in str(exc.orig) or "disk I/O error" in str(exc.orig):  # the disk, not the data

@@ -23,12 +23,26 @@ class Dispatcher:
         self.settings = settings
         self.db = db
         self.app = make_app(settings)
+        # A queued file is seen again at every rescan until a worker takes it away: hash it once.
+        self._digests: dict[Path, tuple[tuple[int, int], str]] = {}
+
+    def digest(self, path: Path) -> str:
+        """sha256 of the file, read again only when its size or mtime changed."""
+        st = path.stat()
+        seen = self._digests.get(path)
+        if seen is not None and seen[0] == (st.st_size, st.st_mtime_ns):
+            return seen[1]
+        sha = sha256_of(path)
+        if len(self._digests) >= 4096:  # forget the files workers have taken away
+            self._digests = {p: d for p, d in self._digests.items() if p.exists()}
+        self._digests[path] = ((st.st_size, st.st_mtime_ns), sha)
+        return sha
 
     def __call__(self, path: Path) -> Outcome:
         start = time.monotonic()
         c = self.settings.celery
         try:
-            sha = sha256_of(path)
+            sha = self.digest(path)
         except OSError as exc:  # gone or unreadable: the next rescan sees it again, or a worker reports it
             return Outcome(path, "retry", message=f"{path.name}: cannot read it yet ({exc.strerror})")
         try:
