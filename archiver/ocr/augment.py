@@ -58,6 +58,13 @@ def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
     """Ink fade, uneven light, blur, noise, JPEG, binarisation: applied at the final height."""
     out = img.astype(np.float32)
     h, w = out.shape
+    if rng.random() < 0.1:  # grey fill behind the text, as in a shaded table cell
+        out = np.minimum(out, rng.uniform(150, 225))
+    if rng.random() < 0.06:  # a stain: a soft dark blot
+        blot = np.zeros((h, w), np.float32)
+        cv2.circle(blot, (rng.randrange(w), rng.randrange(h)), rng.randint(h // 3, 2 * h), 1.0, -1)
+        blot = cv2.GaussianBlur(blot, (0, 0), h / 4)
+        out = out - blot * rng.uniform(20, 70)
     if rng.random() < 0.4:  # ink fade: lift the dark end
         lift = rng.uniform(0, 90)
         out = lift + out * (255 - lift) / 255
@@ -77,10 +84,10 @@ def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
     if rng.random() < 0.15:
         _, out = cv2.threshold(out, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if rng.random() < 0.4:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(30, 90)])
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.choice([rng.randint(40, 60), rng.randint(30, 90)])])
         out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
-    if rng.random() < 0.2:  # low resolution: down and up again
-        f = rng.uniform(0.5, 0.8)
+    if rng.random() < 0.25:  # low resolution: down and up again (to a third, as a 100 dpi scan)
+        f = rng.uniform(0.33, 0.8)
         small = cv2.resize(out, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return out

@@ -3,7 +3,9 @@ numbers as budget tables print them, and uniform draws so that rare characters a
 from __future__ import annotations
 
 import bisect
+import gzip
 import random
+import sys
 from itertools import accumulate
 from pathlib import Path
 
@@ -22,12 +24,32 @@ PUNCT_END = "。。。；：！？"
 LATIN_WORDS = ["PDF", "GDP", "CPI", "PPP", "Email", "www", "gov", "cn", "No", "ID", "OA", "Excel", "A4", "GB/T"]
 
 
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "corpus"
+
+
+def load_corpus(folder: Path, min_chars: int = 6) -> list[str]:
+    """Paragraphs of official-register text (../shared/data/corpus/*.txt.gz), whitespace folded away.
+    Empty when the folder is missing: training then falls back to dictionary words."""
+    paragraphs: list[str] = []
+    for path in sorted(folder.glob("*.txt.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                line = "".join(line.split())
+                if len(line) >= min_chars:
+                    paragraphs.append(line)
+    if not paragraphs:
+        print(f"textgen: no corpus under {folder}; lines come from the word dictionary only", file=sys.stderr)
+    return paragraphs
+
+
 class TextSource:
     """Draws line texts; every drawn text is inside the charset."""
 
-    def __init__(self, charset: Charset, dict_path: Path | None = None, seed: int = 0):
+    def __init__(self, charset: Charset, dict_path: Path | None = None, seed: int = 0,
+                 corpus: list[str] | None = None):
         self.cs = charset
         self.rng = random.Random(seed)
+        self.corpus = corpus if corpus is not None else load_corpus(DEFAULT_CORPUS)
         self.hanzi = [c for c in charset.chars if "\u4e00" <= c <= "\u9fff"]
         self.symbols = [c for c in charset.chars if ord(c) > 0x7F and not ("\u4e00" <= c <= "\u9fff")]
         words, weights = [], []
@@ -153,6 +175,44 @@ class TextSource:
             return self.prose(self.rng.randint(2, 8)) + self.amount() + self.rng.choice(["万元", "元", "%", "人", "个", "项"])
         return self.rng.choice(LATIN_WORDS) + self.rng.choice(["", "-", " ", "/"]) + str(self.rng.randint(0, 2024))
 
+    def corpus_line(self) -> str:
+        """A real sentence or phrase cut to a line's length, often at a clause boundary."""
+        para = self.rng.choice(self.corpus)
+        n = self.rng.choice([self.rng.randint(3, 12), self.rng.randint(8, 30), self.rng.randint(14, 40)])
+        start = self.rng.randrange(max(1, len(para) - 3))
+        if self.rng.random() < 0.5:  # begin after a punctuation mark, as a wrapped line often does
+            k = max(para.rfind(p, 0, start) for p in "，。；：、")
+            start = k + 1 if k >= 0 else 0
+        return para[start:start + n]
+
+    def repeated_digits(self) -> str:
+        """Numbers full of doubled and tripled digits (223100, 3,355.65, 国令第711号, 0517-87222589)."""
+        def run(n: int) -> str:
+            out = ""
+            while len(out) < n:
+                d = self.rng.choice("0123456789")
+                out += d * self.rng.choice([1, 2, 2, 3])
+            return out[:n]
+        r = self.rng.random()
+        if r < 0.3:
+            v = run(self.rng.randint(2, 7)).lstrip("0") or "0"
+            s = f"{int(v):,}" if self.rng.random() < 0.5 else v
+            return s + (f".{run(2)}" if self.rng.random() < 0.6 else "")
+        if r < 0.45:
+            return f"0{run(self.rng.randint(2, 3))}-{run(8)}"
+        if r < 0.6:
+            return self.rng.choice(["国令第", "第", "编号：", "邮编：", ""]) + run(self.rng.randint(3, 6)) + \
+                self.rng.choice(["号", "", "条", "页"])
+        if r < 0.75:
+            return f"{self.rng.choice(['', '20', '19'])}{run(2)}年{self.rng.randint(1, 12)}月{run(1).replace('0', '1')}{self.rng.choice(['', run(1)])}日"
+        if r < 0.85:
+            return " ".join(run(self.rng.randint(1, 6)) for _ in range(self.rng.randint(2, 4)))
+        return f"{self.rng.randint(1, 12)}.{self.prose(self.rng.randint(2, 10))}{run(self.rng.randint(2, 6))}"
+
+    def leader(self) -> str:
+        """A contents line: heading, dot leaders, page number."""
+        return self.heading()[:14] + self.rng.choice(["…", "·", "."]) * self.rng.randint(3, 20) + str(self.rng.randint(1, 120))
+
     def uniform(self, n: int) -> str:
         pool = self.hanzi if self.rng.random() < 0.85 else self.symbols + self.hanzi[:200]
         return "".join(self.rng.choice(pool) for _ in range(n))
@@ -160,12 +220,18 @@ class TextSource:
     # --- the mix ----------------------------------------------------------------------
     def sample(self) -> str:
         r = self.rng.random()
-        if r < 0.38:
+        if self.corpus and r < 0.32:
+            text = self.corpus_line()
+        elif r < 0.46:
             text = self.prose(self.rng.randint(2, 24))
-        elif r < 0.48:
+        elif r < 0.53:
             text = self.uniform(self.rng.randint(2, 16))
-        elif r < 0.68:
+        elif r < 0.66:
             text = self.amount()
+        elif r < 0.76:
+            text = self.repeated_digits()
+        elif r < 0.78:
+            text = self.leader()
         else:
             text = self.gongwen()
         text = text.strip()
