@@ -1,6 +1,9 @@
 """Where files go: archive names from the template, atomic copies, thumbnails, the failed folder."""
 from __future__ import annotations
 
+import errno
+import hashlib
+import logging
 import os
 import re
 import shutil
@@ -89,10 +92,49 @@ def write_thumbnail(rgb: np.ndarray, dest: Path, width: int) -> None:
     os.replace(tmp, dest)
 
 
+NAME_MAX = 255  # bytes in one file name on ext4, xfs, btrfs
+REASON_SUFFIX = ".reason.txt"
+_REPEAT_ROOM = 6  # unique_path's "-99999"
+
+
+def failed_name(name: str) -> str:
+    """The name a file gets in failed/: its own, or, when <name>.reason.txt would pass the file-system
+    limit of 255 bytes (80 hanzi are 240), its start, a tag from a hash of the whole name, its suffix."""
+    room = NAME_MAX - len(REASON_SUFFIX) - _REPEAT_ROOM
+    if len(os.fsencode(name)) <= room:
+        return name
+    suffix = Path(name).suffix if len(os.fsencode(Path(name).suffix)) <= 16 else ""
+    tag = "~" + hashlib.sha1(os.fsencode(name)).hexdigest()[:8]
+    budget = room - len(os.fsencode(suffix + tag))
+    kept, used = [], 0
+    for ch in name[:len(name) - len(suffix)]:
+        n = len(os.fsencode(ch))
+        if used + n > budget:
+            break
+        kept.append(ch)
+        used += n
+    return "".join(kept) + tag + suffix
+
+
 def move_to_failed(path: Path, failed_dir: Path, reason: str) -> Path:
-    """Move a file out of the inbox into failed/, with <name>.reason.txt beside it."""
+    """Move a file out of the inbox into failed/, with <name>.reason.txt beside it. The file (or pipe, or
+    symlink: moved as itself, never opened or followed) is moved first; a reason that cannot be written is
+    logged, and the caller still records it in the database."""
     failed_dir.mkdir(parents=True, exist_ok=True)
-    dest = unique_path(failed_dir / path.name)
-    shutil.move(str(path), dest)
-    dest.with_name(dest.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    short = failed_name(path.name)
+    dest = unique_path(failed_dir / short)
+    try:
+        os.rename(path, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.move(str(path), dest)  # another file system: copied (a symlink as a symlink), then removed
+    if short != path.name:
+        from .shown import shown
+
+        reason += f"\n(original name: {shown(path.name)})"
+    try:
+        dest.with_name(dest.name + REASON_SUFFIX).write_text(reason + "\n", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        logging.getLogger("archiver").error("could not write the reason beside %s: %s", dest, exc.strerror)
     return dest

@@ -15,9 +15,11 @@ from tqdm import tqdm
 from .config import Settings
 from .daemon.readiness import candidates, ignored
 from .daemon.recovery import recover
-from .errors import ArchiverError, StorageBusy
+from .document import SourceFile
+from .errors import ArchiverError
 from .ingest import intake, rasterize
 from .pipeline import Outcome, Pipeline, analyse, make_reader
+from .shown import shown
 
 _worker_reader = None
 
@@ -36,17 +38,17 @@ def expand(paths: list[Path]) -> list[Path]:
     return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]
 
 
-def page_count(path: Path) -> int:
+def page_count(source: SourceFile) -> int:
+    """Pages the progress bar expects from a file, from its headers (pdfinfo, TIFF frame headers)."""
     try:
-        src = intake.take_in(path)
-        return rasterize.pdf_page_count(path) if src.kind == "pdf" else 1
+        return rasterize.page_count(source)
     except ArchiverError:
-        return 1
+        return 1  # it will fail, and count as one step
 
 
 @dataclass(frozen=True)
 class _Job:
-    path: Path
+    source: SourceFile
     settings: Settings
     rules: tuple
 
@@ -61,41 +63,49 @@ def _reader_for(settings: Settings):
 
 def _analyse_job(job: _Job, reader=None):
     """Runs in a worker: the heavy part. Returns (path, Document, scratch) or (path, error message, None)."""
+    path = job.source.path
     scratch = Path(tempfile.mkdtemp(dir=job.settings.paths.work))
     try:
-        src = intake.take_in(job.path)
-        return job.path, analyse(src, job.settings, job.rules, reader or (lambda: _reader_for(job.settings)), scratch), scratch
+        return path, analyse(job.source, job.settings, job.rules, reader or (lambda: _reader_for(job.settings)), scratch), scratch
     except ArchiverError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
-        return job.path, exc.message, None
+        return path, exc.message, None
     except Exception as exc:  # reported per file; the batch goes on
         shutil.rmtree(scratch, ignore_errors=True)
-        return job.path, f"{job.path.name}: internal error: {type(exc).__name__}: {exc}", None
+        return path, f"{shown(path.name)}: internal error: {type(exc).__name__}: {exc}", None
 
 
 def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool = True) -> list[Outcome]:
+    """Every file of paths through the same steps as the daemon's Pipeline.process: taken in (and hashed)
+    once, exact duplicates dropped before any heavy work, analysed by `workers` processes, stored here."""
     files = expand(paths)
     settings = pipeline.settings
     recover(settings, pipeline.db)  # what an earlier run, of the daemon or of ingest, left half-done
-    total = sum(page_count(p) for p in files)
     outcomes: list[Outcome] = []
-    bar = tqdm(total=total, unit="page", disable=not progress, file=sys.stderr, dynamic_ncols=True)
-    todo: list[Path] = []
-    for p in files:  # exact duplicates are found before any heavy work
-        start = time.monotonic()
+    todo: list[tuple[SourceFile, int]] = []
+    failed_early: list[tuple[Path, str]] = []
+    for p in files:
         try:
             src = intake.take_in(p, max_bytes=int(settings.intake.max_file_mb * 2**20))
         except ArchiverError as exc:
-            outcomes.append(pipeline.fail(p, exc.message, start))
-            bar.update(1)
+            failed_early.append((p, exc.message))
             continue
+        todo.append((src, page_count(src)))
+    bar = tqdm(total=len(failed_early) + sum(n for _, n in todo), unit="page", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    for p, message in failed_early:
+        outcomes.append(pipeline.fail(p, message, time.monotonic()))
+        bar.update(1)
+    heavy: list[tuple[SourceFile, int]] = []
+    for src, n in todo:  # exact duplicates are found before any heavy work
         existing = pipeline.exact_duplicate(src)
         if existing is not None:
-            outcomes.append(pipeline.drop_exact_duplicate(src, existing, start))
-            bar.update(page_count(p))
+            outcomes.append(pipeline.drop_exact_duplicate(src, existing, time.monotonic()))
+            bar.update(n)
         else:
-            todo.append(p)
-    jobs = [_Job(p, settings, pipeline.rules) for p in todo]
+            heavy.append((src, n))
+    expected = {src.path: n for src, n in heavy}
+    jobs = [_Job(src, settings, pipeline.rules) for src, _ in heavy]
     if workers > 1 and len(jobs) > 1:
         pool = mp.get_context("spawn").Pool(workers)
         results = pool.imap(_analyse_job, jobs)
@@ -107,18 +117,12 @@ def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool =
             start = time.monotonic()
             if isinstance(result, str):
                 outcomes.append(pipeline.fail(path, result, start))
-                bar.update(page_count(path))
-                continue
-            try:
-                pipeline.begin_job(result.source)  # the job log lets a crash mid-store be cleaned up at next start
-                outcomes.append(pipeline.store(result, start))
-            except StorageBusy as exc:
-                outcomes.append(Outcome(path, "retry", message=exc.message))
-            except ArchiverError as exc:
-                outcomes.append(pipeline.fail(path, exc.message, start))
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
-            bar.update(len(result.pages))
+            else:
+                try:
+                    outcomes.append(pipeline.store_analysed(result, start))
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+            bar.update(expected[path])  # the bar counts what it was sized in, whatever the file held
     finally:
         if pool is not None:
             pool.close()

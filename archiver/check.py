@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import text as sql
 
+from .archive_lock import LOCK_NAME
 from .config import Settings
 from .ingest.intake import sha256_of
 from .storage import search
@@ -24,7 +25,7 @@ TEMP_PREFIXES = (".tmp-",)  # archive_files.atomic_copy and write_thumbnail writ
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # missing-file | bad-sha256 | missing-thumbnail | orphan-file | temp-file | fts-missing | fts-extra | fts-stale
+    kind: str  # missing-file | bad-sha256 | missing-thumbnail | orphan-file | temp-file | scratch | fts-missing | fts-extra | fts-stale
     where: str  # archive-relative path, or "document N"
     detail: str
     document_id: int | None = None
@@ -45,7 +46,7 @@ def _database_files(settings: Settings, db: Database) -> set[Path]:
 def files_in_archive(settings: Settings, db: Database) -> list[Path]:
     """Every file under the archive folder, archive-relative, the database's own files excepted."""
     root = settings.paths.archive
-    skip = _database_files(settings, db)
+    skip = _database_files(settings, db) | {(root / LOCK_NAME).resolve()}
     return sorted(p.relative_to(root) for p in root.rglob("*") if (p.is_file() or p.is_symlink()) and p.resolve() not in skip)
 
 
@@ -108,9 +109,20 @@ def document_count(db: Database) -> int:
         return s.execute(sql("SELECT count(*) FROM documents")).scalar_one()
 
 
-def check(settings: Settings, db: Database) -> list[Problem]:
-    """Everything that disagrees between the database, the archive folder and the search index."""
-    return check_files(settings, db) + check_index(db)
+def scratch_leftovers(settings: Settings) -> list[Problem]:
+    """Entries of the scratch folder (paths.work): page images and temp folders of runs that were killed.
+    Call only while holding the archive lock: then no live run of ours is using them."""
+    work = settings.paths.work
+    if not work.is_dir():
+        return []
+    return [Problem("scratch", str(p), "left in the scratch folder by a run that was cut short")
+            for p in sorted(work.iterdir())]
+
+
+def check(settings: Settings, db: Database, scratch: bool = False) -> list[Problem]:
+    """Everything that disagrees between the database, the archive folder and the search index; with
+    scratch=True (the caller holds the archive lock) also what killed runs left in paths.work."""
+    return check_files(settings, db) + check_index(db) + (scratch_leftovers(settings) if scratch else [])
 
 
 def repair(settings: Settings, db: Database, problems: list[Problem]) -> list[str]:
@@ -133,6 +145,9 @@ def repair(settings: Settings, db: Database, problems: list[Problem]) -> list[st
         if p.kind == "temp-file":
             (root / p.where).unlink(missing_ok=True)
             done.append(f"deleted {p.where}")
+        elif p.kind == "scratch":
+            remove_path(Path(p.where))
+            done.append(f"deleted {p.where}")
         elif p.kind == "orphan-file" and p.where not in restored:
             dest = settings.paths.failed / "orphans" / p.where
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +169,14 @@ def repair(settings: Settings, db: Database, problems: list[Problem]) -> list[st
                 done.append(f"removed index row {p.document_id}")
     prune_empty_dirs(root)
     return done
+
+
+def remove_path(path: Path) -> None:
+    """Delete a file, a symlink (not its target) or a folder tree."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def prune_empty_dirs(root: Path) -> None:

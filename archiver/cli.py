@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import unicodedata
 from pathlib import Path
 
 from . import config as config_mod
+from .archive_lock import ArchiveLock
 from .errors import ArchiverError
+from .shown import ShownFormatter, shown
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -77,6 +80,11 @@ def _pipeline_when_free(settings, wait_s: float = 120.0, worker=None):
 
 
 def cmd_watch(args, settings) -> int:
+    with ArchiveLock(settings.paths.archive, "watch"):  # a second daemon on this archive refuses to start
+        return _watch(args, settings)
+
+
+def _watch(args, settings) -> int:
     from .daemon.watch import Watcher
 
     pipeline = _pipeline_when_free(settings)
@@ -122,6 +130,11 @@ def cmd_worker(args, settings) -> int:
 
 
 def cmd_ingest(args, settings) -> int:
+    with ArchiveLock(settings.paths.archive, "ingest"):
+        return _ingest(args, settings)
+
+
+def _ingest(args, settings) -> int:
     from .batch import ingest
 
     pipeline = make_pipeline(settings, keep_source=not args.move)
@@ -240,13 +253,17 @@ def cmd_duplicates(args, settings) -> int:
     from .storage import repository
 
     with open_db(settings).session() as s:
-        groups = repository.duplicate_groups(s)
-        for original, dups in groups:
-            o = repository.get_document(s, original)
-            print(f"#{original} {o.display_title}")
-            for d in dups:
-                v = repository.get_document(s, d)
-                print(f"  = #{d} {v.original_name}")
+        groups = [(repository.get_document(s, original), [repository.get_document(s, d) for d in dups])
+                  for original, dups in repository.duplicate_groups(s)]
+    if args.json:
+        print(json.dumps([{"id": o.id, "title": o.display_title, "file": o.original_name,
+                           "duplicates": [{"id": d.id, "file": d.original_name} for d in dups]} for o, dups in groups],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for o, dups in groups:
+        print(f"#{o.id} {o.display_title}")
+        for d in dups:
+            print(f"  = #{d.id} {d.original_name}")
     print(f"{len(groups)} group{'s' if len(groups) != 1 else ''}")
     return 0
 
@@ -274,16 +291,33 @@ def cmd_migrate(args, settings) -> int:
 
 
 def cmd_check(args, settings) -> int:
+    from .errors import ArchiveLocked
+
+    lock = ArchiveLock(settings.paths.archive, "check --repair" if args.repair else "check")
+    try:
+        lock.acquire()
+    except ArchiveLocked:
+        if args.repair:  # repairing under a running daemon would delete what it is writing
+            raise
+        lock = None  # a daemon runs: its scratch folder is in use, not debris; the rest is checked
+    try:
+        return _check(args, settings, scratch=lock is not None)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _check(args, settings, scratch: bool) -> int:
     from .check import check, document_count, repair
 
     db = open_db(settings)
-    problems = check(settings, db)
+    problems = check(settings, db, scratch=scratch)
     for p in problems:
         print(p)
     if args.repair and problems:
         for line in repair(settings, db, problems):
             print(f"repaired: {line}")
-        problems = check(settings, db)
+        problems = check(settings, db, scratch=scratch)
         for p in problems:
             print(f"still: {p}")
     print(f"{document_count(db)} documents checked: " + (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -298,11 +332,12 @@ def cmd_build_site(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
-    from .site.serve import make_server, site_url
+    from .site.serve import make_server, site_url, stored_files
 
+    db = open_db(settings)
     if not args.no_build:
-        rebuild_site(settings, open_db(settings))
-    server = make_server(settings.paths.site, settings.paths.archive, port=args.port)
+        rebuild_site(settings, db)
+    server = make_server(settings.paths.site, settings.paths.archive, port=args.port, archive_allows=stored_files(db))
     print(f"serving {settings.paths.site} at {site_url(server)} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
@@ -387,20 +422,45 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def negations_as_terms(argv: list[str]) -> list[str]:
+    """`search -预算`: a query term written with a leading minus (NOT) is a term, not an unknown option.
+    After the word `search`, a token of one `-` and more that is not one of search's own options (only
+    -h is short) is rewritten `NOT <term>`; `--` still ends the options as usual."""
+    out, in_search, ended = [], False, False
+    for tok in argv:
+        if in_search and not ended and tok.startswith("-") and not tok.startswith("--") and len(tok) > 1 \
+                and tok != "-h":
+            tok = "NOT " + tok[1:]  # a token with a space is never taken for an option
+        if tok == "--" and in_search:
+            ended = True
+        in_search = in_search or tok == "search"
+        out.append(tok)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = negations_as_terms(sys.argv[1:] if argv is None else list(argv))
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    # Names and messages from outside (file names above all) never reach the log raw: no forged lines.
+    handler.setFormatter(ShownFormatter("%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     for noisy in ("alembic", "watchdog", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         config_path = args.config if args.config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
         settings = config_mod.load(config_path)
-        return args.func(args, settings)
+        code = args.func(args, settings)
+        sys.stdout.flush()  # inside the try: a reader that left (| head) is met here, not at exit
+        return code
     except ArchiverError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {shown(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `manage.py stats | head`: the reader has gone; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+        return 141  # 128 + SIGPIPE, as a shell reports a writer its pipe closed on
 

@@ -81,6 +81,9 @@ class Watch:
     poll_interval: float = 2.0
     empty_seconds: float = 60.0  # a zero-byte file still empty after this long is failed, not waited on
     max_interrupted: int = 3  # a file whose processing was cut short (crash) this often goes to failed/
+    # A file that will not parse (truncated, damaged) and was written to less than this long ago is a copy
+    # that paused, not a bad file: it is read again once it changes, and failed only after this long.
+    settle_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ _CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
-    "watch.empty_seconds": (0.0, 86400.0), "database.busy_timeout": (0.0, 3600.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
+    "watch.empty_seconds": (0.0, 86400.0), "watch.settle_seconds": (0.0, 86400.0), "database.busy_timeout": (0.0, 3600.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
     "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),

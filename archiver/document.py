@@ -12,7 +12,7 @@ class SourceFile:
     """A file taken in from the inbox: where it is, what it is (sniffed from content), its digest."""
 
     path: Path
-    name: str  # original file name, as the user dropped it
+    name: str  # original file name as the user dropped it, made safe to show (archiver.shown)
     kind: str  # pdf | png | jpeg | tiff | bmp
     sha256: str
     size: int

@@ -39,6 +39,12 @@ class RecognizerUnavailable(ArchiverError):
     exit_code = 4
 
 
+class FontMissing(ArchiverError):
+    """A font the code renders with (training lines, test inputs, benchmark pages) is not installed."""
+
+    exit_code = 10
+
+
 class DatabaseOutOfDate(ArchiverError):
     """The database is at an older schema revision; the message names the command that upgrades it."""
 
@@ -49,6 +55,12 @@ class StorageBusy(ArchiverError):
     """A passing fault (database locked, disk full): the file stays in the inbox and is tried again."""
 
     exit_code = 8
+
+
+class ArchiveLocked(ArchiverError):
+    """Another process (a daemon, an ingest) is taking files into this archive now."""
+
+    exit_code = 9
 
 
 class QueryError(ArchiverError):

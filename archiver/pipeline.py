@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -21,8 +22,9 @@ from .classify import gongwen
 from .classify.rules import Rule, classify, load_rules
 from .config import Settings
 from .document import Classification, Document, Line, Page, SourceFile
-from .errors import ArchiverError, StorageBusy
+from .errors import ArchiverError, CorruptFile, StorageBusy
 from .faults import crash_point
+from .shown import shown
 from .ingest import intake, rasterize
 from .storage import jobs, repository
 from .storage.db import Database, serialize_store
@@ -151,27 +153,69 @@ class Pipeline:
                     return self.still_arriving(source, start)
                 return self.store(doc, start)
         except jobs.JobHeld as exc:  # queue: celery: a live worker has this file already
-            message = f"{path.name}: being processed by {exc.worker}"
+            message = f"{shown(path.name)}: being processed by {exc.worker}"
             return Outcome(path, "held", seconds=time.monotonic() - start, message=message)
         except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
-            log.warning("%s", exc.message)
-            if source is not None:
-                self.note_retry(source, exc.message)
-            return Outcome(path, "retry", seconds=time.monotonic() - start, message=exc.message)
+            return self.busy(path, source, exc, start)
         except ArchiverError as exc:  # including "no trained recogniser"
             if _signature(path) not in (before, None):  # a copy that stalled past the readiness window
                 return self.still_arriving(source, start, path)
+            if isinstance(exc, CorruptFile) and self.recently_written(path):  # a copy that paused, probably
+                return self.paused_copy(path, source, exc, start)
             return self.fail(path, exc.message, start)
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
             log.exception("unexpected error on %s", path)
-            return self.fail(path, f"{path.name}: internal error: {type(exc).__name__}: {exc}", start)
+            return self.fail(path, f"{shown(path.name)}: internal error: {type(exc).__name__}: {exc}", start)
         finally:
             self.current_job = None
+
+    def store_analysed(self, doc: Document, start: float) -> Outcome:
+        """Store a document that was analysed elsewhere (ingest's worker processes), with the same job
+        bookkeeping as `process`: exact duplicates first, the job begun, a busy database noted as a retry."""
+        src = doc.source
+        try:
+            existing = self.exact_duplicate(src)
+            if existing is not None:
+                return self.drop_exact_duplicate(src, existing, start)
+            self.begin_job(src)
+            return self.store(doc, start)
+        except StorageBusy as exc:
+            return self.busy(src.path, src, exc, start)
+        except ArchiverError as exc:
+            return self.fail(src.path, exc.message, start)
+        finally:
+            self.current_job = None
+
+    def busy(self, path: Path, source: SourceFile | None, exc: StorageBusy, start: float) -> Outcome:
+        """A passing fault (database held, disk full): nothing stored, the file stays for a later try."""
+        log.warning("%s", exc.message)
+        if source is not None:
+            self.note_retry(source, exc.message)
+        return Outcome(path, "retry", seconds=time.monotonic() - start, message=exc.message)
+
+    def recently_written(self, path: Path) -> bool:
+        """Written to within watch.settle_seconds (wall clock: mtime is one)."""
+        try:
+            age = time.time() - path.stat().st_mtime
+        except OSError:
+            return False
+        return age < self.settings.watch.settle_seconds
+
+    def paused_copy(self, path: Path, source: SourceFile | None, exc: ArchiverError, start: float) -> Outcome:
+        """A file that will not parse but was written to a moment ago: most likely a copy that paused for
+        longer than watch.stable_seconds. It stays in the inbox; once it changes it is read again, and if it
+        holds still for watch.settle_seconds and still will not parse, it goes to failed/."""
+        message = (f"{exc.message}; written to {self.settings.watch.settle_seconds:g} s ago or less, so perhaps "
+                   f"still being copied: left in the inbox, failed if it stays like this")
+        log.info("%s", message)
+        if source is not None:
+            self.note_retry(source, message)
+        return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
 
     def still_arriving(self, source: SourceFile | None, start: float, path: Path | None = None) -> Outcome:
         """The file changed while it was being read: its copy was still going on. Read it again later."""
         path = source.path if source else path
-        message = f"{path.name}: changed while being read (still being copied?); will read it again once it holds still"
+        message = f"{shown(path.name)}: changed while being read (still being copied?); will read it again once it holds still"
         log.warning("%s", message)
         if source is not None:
             self.note_retry(source, message)
@@ -181,12 +225,13 @@ class Pipeline:
         """Record (committed) that this file is being processed; refuse one that keeps killing the process."""
         resumed = source.sha256 in self._retrying  # our own retry left the job running, no crash did
         with self.db.session() as s:
-            cut_short = jobs.begin(s, source.sha256, source.name, str(source.path), count_interrupted=not resumed,
+            cut_short = jobs.begin(s, source.sha256, source.name, shown(source.path), count_interrupted=not resumed,
                                    worker=self.worker, stale_seconds=self.settings.celery.stale_seconds)
         self.current_job = source.sha256
         self._retrying.discard(source.sha256)
         limit = self.settings.watch.max_interrupted
-        if cut_short >= limit:
+        # A file whose bytes are archived is an exact duplicate whatever happened before (store() drops it).
+        if cut_short >= limit and self.exact_duplicate(source) is None:
             raise ArchiverError(f"{source.name}: processing was cut short {cut_short} times (the process died while "
                                 f"reading it, e.g. out of memory); not tried again (watch.max_interrupted is {limit})")
 
@@ -201,6 +246,7 @@ class Pipeline:
     def drop_exact_duplicate(self, source: SourceFile, existing: int, start: float) -> Outcome:
         with self.db.session() as s:
             repository.record_event(s, "skipped", f"{source.name}: same bytes as document {existing}", existing)
+            jobs.settle_archived(s, source.sha256, existing)  # a job we (or a crash) left running ends here
         if not self.keep_source:
             source.path.unlink(missing_ok=True)  # its bytes are in the archive already
         return Outcome(source.path, "exact-duplicate", existing, seconds=time.monotonic() - start,
@@ -304,14 +350,15 @@ class Pipeline:
     def fail(self, path: Path, reason: str, start: float) -> Outcome:
         """Move the file to failed/ with its reason, and record it; never raises for a missing file."""
         dest = None
-        if path.exists() and not self.keep_source:
+        present = os.path.lexists(path)  # a dangling or looping symlink is moved out too, as itself
+        if present and not self.keep_source:
             dest = archive_files.move_to_failed(path, self.settings.paths.failed, reason)
-        elif path.exists():
+        elif present:
             dest = path
         try:
             sha = self._digest_if_readable(dest)
             with self.db.session() as s:
-                repository.record_failure(s, path.name, sha, reason, str(dest) if dest else "")
+                repository.record_failure(s, shown(path.name), sha, reason, shown(dest) if dest else "")
                 if sha:
                     jobs.finish(s, sha, "failed", message=reason)
         except Exception:  # the file is safe in failed/ with its reason even if the DB is not

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(poppler-utils fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-arphic-gbsn00lp
+APT_PACKAGES=(poppler-utils fonts-noto-cjk fonts-noto-cjk-extra fonts-arphic-uming fonts-arphic-ukai fonts-arphic-gbsn00lp
               fonts-arphic-gkai00mp fonts-wqy-zenhei fonts-wqy-microhei fonts-lxgw-wenkai fonts-cwtex-fs
               chromium    # the site's browser tests drive it through Playwright (no browser download)
               postgresql redis-server)  # the PostgreSQL backend and the Celery broker: tests run against both

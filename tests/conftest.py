@@ -84,7 +84,7 @@ def archive_config(tmp_path, new_database_url) -> Path:
         f'ocr: {{weights: "{weights}", threads: 1}}\n'
         f'rules: {{folder: "{rules}"}}\n'
         f'site: {{templates: "{templates}"}}\n'
-        "watch: {stable_seconds: 0.5, rescan_seconds: 1, poll_interval: 0.2}\n",
+        "watch: {stable_seconds: 0.5, rescan_seconds: 1, poll_interval: 0.2, settle_seconds: 0}\n",
         encoding="utf-8",
     )
     return cfg

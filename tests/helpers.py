@@ -6,8 +6,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-FONT_TTC = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # TrueType outlines: reportlab can embed it
-SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+from archiver.ocr import fonts
+
+FONT_TTC = fonts.path_of("WenQuanYi Zen Hei")  # TrueType outlines: reportlab can embed it
+SERIF = fonts.path_of("Noto Serif SC")
 
 
 def text_pdf(path: Path, pages: list[list[str]], size: int = 16) -> Path:

@@ -67,12 +67,14 @@ def deny_reading_as_root(monkeypatch) -> None:
     if os.geteuid() != 0:
         return
 
-    def open_unless_unreadable(path, *args, **kwargs):
+    real = intake.open_regular
+
+    def open_unless_unreadable(path):
         if Path(path).name == "unreadable.pdf":
             raise PermissionError(13, "Permission denied", str(path))
-        return open(path, *args, **kwargs)
+        return real(path)
 
-    monkeypatch.setattr(intake, "open", open_unless_unreadable, raising=False)
+    monkeypatch.setattr(intake, "open_regular", open_unless_unreadable)
 
 
 def test_bad_files_end_in_failed_with_reason_and_record_and_the_daemon_goes_on(archive_config, monkeypatch):

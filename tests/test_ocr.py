@@ -11,16 +11,13 @@ import torch
 from archiver.errors import RecognizerUnavailable
 from archiver.ocr.charset import Charset, fold, gb2312_hanzi
 from archiver.ocr.decode import greedy_decode
-from archiver.ocr.fonts import HELD_OUT_FONT, TRAINING_FONTS, available, coverage
+from archiver.ocr.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
 from archiver.ocr.metrics import cer
 from archiver.ocr.model import CRNN, ModelConfig
 from archiver.ocr.prep import normalise, pad_batch
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 from archiver.ocr.render import HEIGHT, RenderStyle, crop_line, draw_line, to_height
 from archiver.ocr.synth import LineSynth
-
-needs_fonts = pytest.mark.skipif(not available(), reason="CJK fonts not installed (apt-get install fonts-noto-cjk)")
-
 
 def test_charset_has_gb2312_ascii_and_gongwen_symbols():
     cs = Charset.default()
@@ -62,16 +59,15 @@ def test_cer():
     assert cer("", "") == 0 and cer("x", "") == 1
 
 
-@needs_fonts
 def test_every_charset_character_is_drawn_by_some_font():
     cs = Charset.default()
     covered = set()
-    for f in available(TRAINING_FONTS):
+    for f in require(TRAINING_FONTS):
         covered |= coverage(f.path, f.index)
     missing = [c for c in cs.chars if c not in covered]
     assert missing == []
     # and actually rendered: every chunk of the charset leaves ink for each character
-    spec = available(TRAINING_FONTS)[0]
+    spec = require(TRAINING_FONTS)[0]
     chars = list(cs.chars)
     for i in range(0, len(chars), 400):
         chunk = "".join(chars[i:i + 400])
@@ -80,7 +76,6 @@ def test_every_charset_character_is_drawn_by_some_font():
         assert cols.size > len(chunk) * 2  # a few ink columns per character at least
 
 
-@needs_fonts
 def test_synthetic_lines_have_the_recogniser_height_and_a_label():
     synth = LineSynth(Charset.default(), seed=5)
     for _ in range(20):
@@ -90,7 +85,6 @@ def test_synthetic_lines_have_the_recogniser_height_and_a_label():
         assert Charset.default().covers(s.text)
 
 
-@needs_fonts
 def test_tiny_model_learns():
     """A few steps on a 10-character alphabet: the CTC loss must fall."""
     torch.manual_seed(0)
@@ -98,7 +92,7 @@ def test_tiny_model_learns():
     cfg = ModelConfig(num_classes=cs.num_classes, charset_digest=cs.digest, channels=(8, 16, 16, 16, 32, 32, 32),
                       lstm_hidden=32, lstm_layers=1, dropout=0.0)
     model = CRNN(cfg)
-    spec = available(TRAINING_FONTS)[0]
+    spec = require(TRAINING_FONTS)[0]
     rng = random.Random(0)
     texts = ["".join(rng.choice(cs.chars) for _ in range(rng.randint(2, 5))) for _ in range(16)]
     imgs = []
@@ -175,7 +169,6 @@ def test_bad_input_gives_empty_text_not_a_crash(recognizer):
     assert len(out[3].text) <= 1
 
 
-@needs_fonts
 def test_bf16_reads_agree_with_fp32():
     texts = ["关于做好2024年防汛工作的通知", "合计 156,211.50 元", "市财政局 二〇二四年三月一日"]
     images = []

@@ -231,10 +231,12 @@ def test_phone_width_has_no_sideways_scroll(archive, chromium, shots):
 
 
 def test_serve_gives_pages_and_archive_files_over_http(archive, page):
-    from archiver.site.serve import make_server, site_url
+    from archiver.site.serve import make_server, site_url, stored_files
+    from archiver.storage.db import open_database
 
     root, site = archive
-    server = make_server(site, root / "archive", port=0)
+    db = open_database(f"sqlite:///{root / 'archive' / 'archive.db'}")
+    server = make_server(site, root / "archive", port=0, archive_allows=stored_files(db))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -246,6 +248,22 @@ def test_serve_gives_pages_and_archive_files_over_http(archive, page):
         assert image_loaded(page, "#page-1 .thumb img")  # the archive is reachable through the server
         page.goto(url.replace("index.html", "search.html") + "?q=通知")
         page.wait_for_selector(".result")
+        base = url.replace("/index.html", "")
+        for refused in ("/archive/archive.db", "/archive/", "/archive", "/archive/thumbs/", "/archive/.archiver.lock",
+                        "/archive/../archive/archive.db", "/archive/%2e%2e/config.yaml", "/../config.yaml"):
+            assert http_status(base + refused) == 404, refused
     finally:
         server.shutdown()
         server.server_close()
+        db.close()
+
+
+def http_status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from archiver.ocr import fonts
 from archiver.vision import (LineCrop, PageLayout, analyse_page, binarise, estimate_skew, find_lines,
                              normalise_background, rotate, suppress_red, to_gray)
 
-FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+FONT = fonts.path_of("Noto Serif SC")
 pytestmark = pytest.mark.skipif(not FONT.exists(), reason=f"CJK font missing: {FONT} (apt install fonts-noto-cjk)")
 
 WHITE = (255, 255, 255)

@@ -29,9 +29,10 @@ from pathlib import Path
 
 from archiver.bench import badfiles
 from archiver.bench.report import write_section
+from archiver.ocr import fonts
 
 ROOT = Path(__file__).resolve().parents[2]
-FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+FONT = fonts.path_of("WenQuanYi Zen Hei")
 BAD_KINDS = ("random-bytes", "zero-bytes", "truncated-pdf", "encrypted-pdf", "zip-as-pdf", "page-count-bomb",
              "huge-image")
 FAULT_KINDS = BAD_KINDS + ("kill-9", "db-locked", "slow-copy", "same-bytes-again", "symlink-out")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -53,7 +54,10 @@ class Readiness:
         except OSError:
             self._seen.pop(path, None)
             return
-        sig = (st.st_size, st.st_mtime)
+        # A pipe, socket or device has no copy in progress to wait for: it is judged (refused) as soon as
+        # it holds still, like any file, not after the wait for an empty file.
+        size = st.st_size if stat.S_ISREG(st.st_mode) else max(1, st.st_size)
+        sig = (size, st.st_mtime)
         old = self._seen.get(path)
         if old is None or old[0] != sig:
             self._seen[path] = (sig, self.clock())

@@ -9,11 +9,10 @@ database is left for `manage.py check` to report: recovery deletes only what it 
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.check import check_files, prune_empty_dirs
+from archiver.check import check_files, prune_empty_dirs, remove_path, scratch_leftovers
 from archiver.config import Settings
 from archiver.ingest.intake import sha256_of
 from archiver.storage import jobs
@@ -31,7 +30,8 @@ class Recovery:
 
 
 def recover(settings: Settings, db: Database) -> Recovery:
-    """Delete crash debris from the archive and site folders; report the jobs a crash cut short."""
+    """Delete crash debris from the archive, site and scratch folders; report the jobs a crash cut short.
+    The caller holds the archive lock (archiver.archive_lock): no other run of ours is using them."""
     out = Recovery()
     with db.session() as s:
         cut = jobs.interrupted(s)
@@ -51,6 +51,8 @@ def recover(settings: Settings, db: Database) -> Recovery:
     if settings.paths.site.is_dir():
         for tmp in settings.paths.site.rglob(SITE_TEMP):
             _delete(tmp, out)
+    for p in scratch_leftovers(settings):  # page images and temp folders of runs that were killed
+        _delete(Path(p.where), out)
     for name in out.interrupted:
         log.warning("recovery: the last run was cut short while processing %s; it will be tried again", name)
     for d in out.deleted:
@@ -63,9 +65,6 @@ def _is_thumbnail(rel: Path) -> bool:
 
 
 def _delete(path: Path, out: Recovery) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+    remove_path(path)
     out.deleted.append(str(path))
 

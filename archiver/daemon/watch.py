@@ -3,6 +3,7 @@ processed one at a time; a periodic rescan catches missed events; SIGINT/SIGTERM
 current document and stop."""
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import queue
@@ -19,6 +20,9 @@ from watchdog.observers.polling import PollingObserver
 from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.pipeline import Outcome, Pipeline
+from archiver.shown import shown
+
+from archiver.ingest.intake import kind_of
 
 from .readiness import Readiness, candidates, escapes, ignored
 from .recovery import recover
@@ -39,16 +43,24 @@ class _Events(FileSystemEventHandler):
                 self.q.put(Path(p))
 
 
+def _identity(path: Path) -> tuple | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns
+
+
 def describe(o: Outcome) -> str:
     """The one log line per document."""
     if o.status == "failed":
-        return f"FAILED {o.path.name}: {o.message} ({o.seconds:.1f}s)"
+        return f"FAILED {shown(o.path.name)}: {o.message} ({o.seconds:.1f}s)"
     if o.status == "retry":
-        return f"RETRY LATER {o.path.name}: {o.message}"
+        return f"RETRY LATER {shown(o.path.name)}: {o.message}"
     if o.status in ("queued", "held"):
         return o.message
     dup = f" duplicate_of={o.duplicate_of}" if o.duplicate_of else ""
-    return (f"{o.status} id={o.document_id} {o.path.name} pages={o.pages} {o.seconds:.1f}s "
+    return (f"{o.status} id={o.document_id} {shown(o.path.name)} pages={o.pages} {o.seconds:.1f}s "
             f"category={o.category or '-'}{dup}")
 
 
@@ -65,6 +77,7 @@ class Watcher:
         self.events: "queue.Queue[Path]" = queue.Queue()
         self.stop = threading.Event()
         self._signalled = False  # set by the signal handler, which must not touch a lock (see below)
+        self._left: dict[Path, tuple] = {}  # refused paths that could not be moved, by identity: logged once
         self.clock = clock
 
     def rescan(self) -> None:
@@ -78,7 +91,7 @@ class Watcher:
             except queue.Empty:
                 return
             inbox = self.settings.paths.inbox
-            if (p.is_file() or p.is_symlink()) and not ignored(p) and inbox in p.parents:
+            if os.path.lexists(p) and not (p.is_dir() and not p.is_symlink()) and not ignored(p) and inbox in p.parents:
                 self.ready.observe(p)
 
     def step(self) -> list[Outcome]:
@@ -89,7 +102,7 @@ class Watcher:
             if self.stopping:
                 break
             self.ready.forget(path)
-            if not (path.exists() or path.is_symlink()):
+            if not os.path.lexists(path) or self._left.get(path) == _identity(path):
                 continue
             outcome = self._process(path, self.refusal(path))
             if outcome.status == "held":  # queued or in a worker's hands already: seen again at each rescan
@@ -105,10 +118,26 @@ class Watcher:
         return done
 
     def refusal(self, path: Path) -> str | None:
-        """Why a path in the inbox must not be read at all, or None."""
-        if escapes(path, self.settings.paths.inbox) or (path.is_symlink() and not path.exists()):
-            where = "outside the inbox" if path.exists() else "which does not exist"
-            return f"{path.name}: a symlink to {os.path.realpath(path)}, {where}: refused, its target was not read"
+        """Why a path in the inbox must not be read at all, or None: a symlink out of the inbox, dangling
+        or looping, or to something that is no file; a pipe, socket or device (opening a FIFO would block)."""
+        name = shown(path.name)
+        try:
+            if not path.is_symlink():
+                what = kind_of(path.lstat().st_mode)
+                return f"{name}: {what}, not a file: set aside without being opened" if what else None
+            target = shown(os.readlink(path))
+            mode = path.stat().st_mode  # follows the link; stat() opens nothing, so a FIFO target is safe
+        except OSError as exc:
+            if not path.is_symlink():
+                return None  # gone meanwhile
+            if exc.errno == errno.ELOOP:
+                return f"{name}: a symlink that loops ({target}): refused, moved aside as a link"
+            return f"{name}: a symlink to {target}, which does not exist: refused, moved aside as a link"
+        if escapes(path, self.settings.paths.inbox):
+            return f"{name}: a symlink to {shown(os.path.realpath(path))}, outside the inbox: refused, its target was not read"
+        what = kind_of(mode)
+        if what:
+            return f"{name}: a symlink to {what} ({target}): refused, its target was not read"
         return None
 
     def _process(self, path: Path, refusal: str | None) -> Outcome:
@@ -121,8 +150,12 @@ class Watcher:
                 return self.dispatch(path)
             return self.pipeline.process(path)
         except Exception as exc:
-            log.exception("could not process or set aside %s", path)
-            return Outcome(path, "retry", message=f"{path.name}: {type(exc).__name__}: {exc}; will try again")
+            if refusal:  # e.g. a pipe that cannot be moved to failed/ (another file system): left, logged once
+                self._left[path] = _identity(path)
+                log.error("%s; could not move it to failed/ (%s): left in the inbox", refusal, shown(exc))
+                return Outcome(path, "failed", message=refusal)
+            log.exception("could not process or set aside %s", shown(path))
+            return Outcome(path, "retry", message=f"{shown(path.name)}: {type(exc).__name__}: {shown(exc)}; will try again")
 
     def run(self, max_seconds: float | None = None) -> None:
         inbox = self.settings.paths.inbox

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 from archiver.document import SourceFile
 from archiver.errors import CorruptFile, UnsupportedFile
+from archiver.shown import shown
 
 _MAGIC = (
     (b"%PDF-", "pdf"),
@@ -29,30 +32,71 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def kind_of(mode: int) -> str | None:
+    """What a non-regular file is ("a named pipe"...), or None for a regular file."""
+    for test, what in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symlink")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def open_regular(path: Path) -> int:
+    """A read descriptor of path, which must be a regular file. Opened without blocking, so a named pipe
+    cannot hang the caller (open() of a FIFO waits for a writer), and checked on the open descriptor, so
+    nothing swapped in after a check is read. Raises NotRegular or OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    what = kind_of(os.fstat(fd).st_mode)
+    if what is not None:
+        os.close(fd)
+        raise NotRegular(what)
+    return fd
+
+
+class NotRegular(OSError):
+    """A path that is a pipe, socket, device or folder: never a document, never read."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+        self.strerror = what
+
+
 def sha256_of(path: Path) -> str:
+    with os.fdopen(open_regular(path), "rb") as f:
+        return _digest(f)
+
+
+def _digest(f) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    for block in iter(lambda: f.read(1 << 20), b""):
+        h.update(block)
     return h.hexdigest()
 
 
 def take_in(path: Path, max_bytes: int | None = None) -> SourceFile:
-    """SourceFile for a file on disk; UnsupportedFile when it is no PDF or image we read; CorruptFile when it
-    is empty, unreadable or over max_bytes (checked before a byte of it is read)."""
+    """SourceFile for a file on disk; UnsupportedFile when it is no PDF or image we read, or no regular file
+    at all (a pipe, a socket, a device: never opened for reading); CorruptFile when it is empty, unreadable or
+    over max_bytes (checked before a byte of it is read)."""
     path = Path(path)
+    name = shown(path.name)
     try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise CorruptFile(f"{path.name}: {size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
-                              "(intake.max_file_mb)")
-        with open(path, "rb") as f:
+        with os.fdopen(open_regular(path), "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if max_bytes is not None and size > max_bytes:
+                raise CorruptFile(f"{name}: {size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
+                                  "(intake.max_file_mb)")
             head = f.read(1024)
+            f.seek(0)
+            sha = _digest(f) if size and sniff(head) else ""
+    except NotRegular as exc:
+        raise UnsupportedFile(f"{name}: {exc.what}, not a file: refused without reading it") from None
     except OSError as exc:
-        raise CorruptFile(f"{path.name}: cannot read ({exc.strerror})") from None
+        raise CorruptFile(f"{name}: cannot read ({exc.strerror})") from None
     if size == 0:
-        raise CorruptFile(f"{path.name}: empty file")
+        raise CorruptFile(f"{name}: empty file")
     kind = sniff(head)
     if kind is None:
-        raise UnsupportedFile(f"{path.name}: not a PDF, PNG, JPEG, TIFF or BMP file")
-    return SourceFile(path=path, name=path.name, kind=kind, sha256=sha256_of(path), size=size)
+        raise UnsupportedFile(f"{name}: not a PDF, PNG, JPEG, TIFF or BMP file")
+    return SourceFile(path=path, name=name, kind=kind, sha256=sha, size=size)

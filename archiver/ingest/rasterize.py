@@ -16,6 +16,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from archiver.document import Line, SourceFile
 from archiver.errors import CorruptFile
+from archiver.shown import shown
 
 TEXT_LAYER_DPI = 100  # pages read from their text layer only need an image for thumbnail and hash
 MIN_TEXT_CHARS = 5
@@ -32,10 +33,10 @@ def _pdf_error(path: Path, detail: str) -> CorruptFile:
     """poppler's complaint, as one line a user can act on."""
     last = detail.strip().splitlines()[-1] if detail.strip() else "no pages"
     if "password" in detail.lower() or "encrypt" in detail.lower():
-        return CorruptFile(f"{path.name}: encrypted PDF: it needs a password to open ({last})")
+        return CorruptFile(f"{shown(path.name)}: encrypted PDF: it needs a password to open ({last})")
     if "xref" in detail or "trailer" in detail:
-        return CorruptFile(f"{path.name}: damaged or truncated PDF ({last})")
-    return CorruptFile(f"{path.name}: unreadable PDF ({last})")
+        return CorruptFile(f"{shown(path.name)}: damaged or truncated PDF ({last})")
+    return CorruptFile(f"{shown(path.name)}: unreadable PDF ({last})")
 
 
 def pdf_page_count(path: Path) -> int:
@@ -56,7 +57,7 @@ def pdf_page_sizes(path: Path, count: int) -> dict[int, tuple[float, float]]:
     try:
         res = subprocess.run(["pdfinfo", "-f", "1", "-l", str(count), str(path)], capture_output=True, timeout=120)
     except subprocess.TimeoutExpired:
-        raise CorruptFile(f"{path.name}: pdfinfo took over 120 s to list the pages") from None
+        raise CorruptFile(f"{shown(path.name)}: pdfinfo took over 120 s to list the pages") from None
     if res.returncode != 0:
         raise _pdf_error(path, res.stderr.decode("utf-8", "replace"))
     return {int(m[1]): (float(m[2]), float(m[3])) for m in _SIZE.finditer(res.stdout.decode("utf-8", "replace"))}
@@ -118,9 +119,9 @@ def _render(path: Path, page: int, dpi: int) -> np.ndarray:
     try:
         images = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page)
     except (PDFPageCountError, PDFSyntaxError) as exc:
-        raise CorruptFile(f"{path.name}: page {page} cannot be rendered") from exc
+        raise CorruptFile(f"{shown(path.name)}: page {page} cannot be rendered") from exc
     if not images:
-        raise CorruptFile(f"{path.name}: page {page} cannot be rendered")
+        raise CorruptFile(f"{shown(path.name)}: page {page} cannot be rendered")
     return np.asarray(images[0].convert("RGB"))
 
 
@@ -128,10 +129,10 @@ def pdf_pages(path: Path, dpi: int, use_text_layer: bool, max_pages: int,
               max_pixels: int | None = None) -> Iterator[RasterPage]:
     count = pdf_page_count(path)
     if count > max_pages:
-        raise CorruptFile(f"{path.name}: {count} pages is over the limit of {max_pages} (intake.max_pages)")
+        raise CorruptFile(f"{shown(path.name)}: {count} pages is over the limit of {max_pages} (intake.max_pages)")
     if max_pixels is not None:  # every page is checked before the first is rendered: a bomb costs nothing
         for number, (w, h) in sorted(pdf_page_sizes(path, count).items()):
-            check_pixels(path.name, f"page {number} at {dpi} dpi", w * dpi / 72, h * dpi / 72, max_pixels)
+            check_pixels(shown(path.name), f"page {number} at {dpi} dpi", w * dpi / 72, h * dpi / 72, max_pixels)
     for number in range(1, count + 1):
         if use_text_layer:
             lines = text_layer(path, number, TEXT_LAYER_DPI / 72.0)
@@ -141,23 +142,50 @@ def pdf_pages(path: Path, dpi: int, use_text_layer: bool, max_pages: int,
         yield RasterPage(number, _render(path, number, dpi), None)
 
 
+def image_frame_count(im: Image.Image, name: str, max_pages: int, max_pixels: int | None = None) -> int:
+    """How many frames the open image has, walking the frame headers only (no pixel is decoded) and no
+    further than max_pages + 1; CorruptFile when there are more, or a frame is over max_pixels."""
+    count = 0
+    try:
+        while True:
+            im.seek(count)
+            count += 1
+            if count > max_pages:
+                raise CorruptFile(f"{name}: more than {max_pages} pages (intake.max_pages)")
+            if max_pixels is not None:
+                check_pixels(name, f"image frame {count}", im.width, im.height, max_pixels)
+    except EOFError:
+        pass
+    im.seek(0)
+    return count
+
+
 def image_pages(path: Path, max_pages: int, max_pixels: int | None = None) -> Iterator[RasterPage]:
-    """Frames of an image file (a multi-page TIFF gives several); each frame's size is checked before decoding."""
+    """Frames of an image file (a multi-page TIFF gives several). The frame count and every frame's size are
+    read from the headers, and checked against the limits, before the first frame is decoded."""
     try:
         with Image.open(path) as im:
+            image_frame_count(im, shown(path.name), max_pages, max_pixels)
             for number, frame in enumerate(ImageSequence.Iterator(im), start=1):
-                if number > max_pages:
-                    raise CorruptFile(f"{path.name}: more than {max_pages} pages (intake.max_pages)")
-                if max_pixels is not None:
-                    check_pixels(path.name, f"image frame {number}", frame.width, frame.height, max_pixels)
                 yield RasterPage(number, np.asarray(frame.convert("RGB")), None)
     except Image.DecompressionBombError as exc:  # Pillow's own guard fires in open(), before ours can
         m = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{int(m[1]) / 1e6:.0f} megapixels" if m else "too many pixels"
         limit = f"{max_pixels / 1e6:g}" if max_pixels else f"{Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} (Pillow's)"
-        raise CorruptFile(f"{path.name}: image of {size}, over the limit of {limit} (intake.max_page_pixels)") from None
+        raise CorruptFile(f"{shown(path.name)}: image of {size}, over the limit of {limit} (intake.max_page_pixels)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise CorruptFile(f"{path.name}: cannot decode image ({exc})") from None
+        raise CorruptFile(f"{shown(path.name)}: cannot decode image ({exc})") from None
+
+
+def page_count(source: SourceFile) -> int:
+    """Pages of a source from its headers only: pdfinfo for a PDF, the frame headers of a TIFF."""
+    if source.kind == "pdf":
+        return pdf_page_count(source.path)
+    try:
+        with Image.open(source.path) as im:
+            return image_frame_count(im, shown(source.name), max_pages=10**6)
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CorruptFile(f"{source.name}: cannot decode image ({exc})") from None
 
 
 def pages(source: SourceFile, dpi: int, use_text_layer: bool = True, max_pages: int = 2000,

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import augment
 from .charset import Charset, fold
-from .fonts import TRAINING_FONTS, FontSpec, available
+from .fonts import TRAINING_FONTS, FontSpec, require
 from .render import RenderStyle, crop_line, draw_line, to_height
 from .textgen import TextSource
 
@@ -26,9 +26,7 @@ class LineSynth:
                  damage: bool = True):
         self.rng = random.Random(seed)
         self.text = TextSource(charset, seed=seed + 1)
-        self.fonts = available(fonts)
-        if not self.fonts:
-            raise RuntimeError("no training fonts installed (apt-get install fonts-noto-cjk ...)")
+        self.fonts = require(fonts)  # every one, or FontMissing naming the package to install
         self.damage = damage
 
     def style(self) -> RenderStyle:

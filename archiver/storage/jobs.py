@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .db import serialize_store
@@ -40,9 +41,13 @@ def begin(s: Session, sha256: str, name: str, path: str, count_interrupted: bool
         serialize_store(s)  # two workers handed the same job must not both see it free
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
     if row is None:
-        s.add(JobRow(sha256=sha256, name=name, path=path, state="running", interrupted=0, message="", worker=worker))
-        s.flush()
-        return 0
+        try:
+            with s.begin_nested():  # another process may insert the same file's job this moment
+                s.add(JobRow(sha256=sha256, name=name, path=path, state="running", interrupted=0, message="",
+                             worker=worker))
+            return 0
+        except IntegrityError:
+            raise JobHeld("another process") from None
     if (worker is not None and row.state == "running" and row.worker not in (None, worker)
             and stale_seconds is not None and row.updated_at > seconds_ago(stale_seconds)):
         raise JobHeld(row.worker)
@@ -93,6 +98,14 @@ def finish(s: Session, sha256: str, state: str, document_id: int | None = None, 
     if state != "retry":
         row.interrupted = 0
     s.flush()
+
+
+def settle_archived(s: Session, sha256: str, document_id: int) -> None:
+    """The file's bytes are archived as document_id: a job of them still open (begun by a copy that turned
+    out to be an exact duplicate, or cut short) is finished as stored, so it counts as no crash later."""
+    row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
+    if row is not None and row.state not in ("stored", "duplicate"):
+        finish(s, sha256, "stored", document_id, message="its bytes are archived")
 
 
 def interrupted(s: Session) -> list[JobRow]:

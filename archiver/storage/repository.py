@@ -131,6 +131,12 @@ def set_files(s: Session, document_id: int, archive_path: str, thumbnails: Seque
     s.flush()
 
 
+def is_archive_file(s: Session, rel: str) -> bool:
+    """Is this archive-relative path a stored original or thumbnail (what the site links to)?"""
+    return (s.scalar(select(DocumentRow.id).where(DocumentRow.archive_path == rel).limit(1)) is not None
+            or s.scalar(select(PageRow.id).where(PageRow.thumbnail == rel).limit(1)) is not None)
+
+
 def record_failure(s: Session, name: str, sha256: str, reason: str, failed_path: str) -> int:
     """Record a file that could not be processed (and a `failed` event); returns the failure's id."""
     failure = Failure(original_name=name, sha256=sha256, reason=reason, failed_path=failed_path)

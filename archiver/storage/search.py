@@ -26,6 +26,9 @@ Phrase = tuple[str, ...]  # tokens that must appear adjacent and in order
 MARK_START, MARK_END = "\x02", "\x03"  # around each hit in a snippet; the caller decides how to show them
 WEIGHTS = (10.0, 4.0, 1.0)  # bm25 weights of the title, meta (issuer, number, file name) and body columns
 SNIPPET_WIDTH = 120
+# A query longer than this is refused before it is parsed: a pasted 公文 title is 20-60 characters, a pasted
+# sentence rarely 150; a 40,000-character query once took 863 MB and 3 s.
+MAX_QUERY_CHARS = 200
 _OPERATORS = {"OR", "AND", "NOT"}
 
 
@@ -104,8 +107,14 @@ def _lex(text: str) -> list[tuple[str, str, bool]]:
     return items
 
 
+def _check_length(what: str, text: str | None) -> None:
+    if text is not None and len(text.strip()) > MAX_QUERY_CHARS:
+        raise QueryError(f"the {what} is {len(text.strip()):,} characters long; the limit is {MAX_QUERY_CHARS}")
+
+
 def parse_query(text: str) -> Query:
     """Parse a user query; raises QueryError (one line) when it is malformed or has nothing to search."""
+    _check_length("query", text)
     items = _lex(text)
     if not items:
         raise QueryError("empty query: give at least one word to search for")
@@ -230,6 +239,8 @@ def search(
     empty query and at least one filter, every document passing the filters is listed, newest first."""
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset at least 0")
+    for what, value in (("category", category), ("type", doc_type), ("issuer", issuer), ("document number", doc_number)):
+        _check_length(f"{what} filter", value)
     filters_only = not query.strip() and any(v is not None for v in (category, doc_type, year, date_from, date_to,
                                                                       issuer, doc_number))
     q = None if filters_only else parse_query(query)

@@ -9,6 +9,7 @@ from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.ingest.intake import sha256_of
 from archiver.pipeline import Outcome
+from archiver.shown import shown
 from archiver.storage import jobs
 from archiver.storage.db import Database
 
@@ -44,18 +45,18 @@ class Dispatcher:
         try:
             sha = self.digest(path)
         except OSError as exc:  # gone or unreadable: the next rescan sees it again, or a worker reports it
-            return Outcome(path, "retry", message=f"{path.name}: cannot read it yet ({exc.strerror})")
+            return Outcome(path, "retry", message=f"{shown(path.name)}: cannot read it yet ({exc.strerror})")
         try:
             with self.db.session() as s:
-                registered = jobs.enqueue(s, sha, path.name, str(path), c.stale_seconds, c.requeue_seconds)
+                registered = jobs.enqueue(s, sha, shown(path.name), shown(path), c.stale_seconds, c.requeue_seconds)
         except ArchiverError as exc:
             return Outcome(path, "retry", message=exc.message)
         if registered is None:
-            return Outcome(path, "held", seconds=time.monotonic() - start, message=f"{path.name}: queued or in hand")
+            return Outcome(path, "held", seconds=time.monotonic() - start, message=f"{shown(path.name)}: queued or in hand")
         try:
             self.app.send_task(TASK, args=[str(path), sha], queue=c.queue_name, retry=True, retry_policy=RETRY_POLICY)
         except Exception as exc:  # broker down: recorded, and the file is queued again at a later rescan
-            message = f"{path.name}: cannot reach the queue at {c.broker} ({type(exc).__name__}: {exc}); will try again"
+            message = f"{shown(path.name)}: cannot reach the queue at {c.broker} ({type(exc).__name__}: {exc}); will try again"
             try:
                 with self.db.session() as s:
                     jobs.finish(s, sha, "retry", message=message)
@@ -64,5 +65,5 @@ class Dispatcher:
             return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
         if registered == "archived":  # logged quietly: usually the worker is removing it this moment
             return Outcome(path, "held", seconds=time.monotonic() - start,
-                           message=f"{path.name}: already archived; a worker will take the file away")
-        return Outcome(path, "queued", seconds=time.monotonic() - start, message=f"{path.name}: queued")
+                           message=f"{shown(path.name)}: already archived; a worker will take the file away")
+        return Outcome(path, "queued", seconds=time.monotonic() - start, message=f"{shown(path.name)}: queued")
