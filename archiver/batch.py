@@ -3,6 +3,7 @@ one (SQLite has one writer), with a progress bar in pages."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import shutil
 import sys
 import tempfile
@@ -30,9 +31,9 @@ def expand(paths: list[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             out += list(candidates(p))
-        elif p.is_file() and not ignored(p):
+        elif os.path.lexists(p) and not ignored(p):  # a pipe or device named here is refused, not skipped
             out.append(p)
-        elif not p.exists():
+        elif not os.path.lexists(p):
             raise ArchiverError(f"{p}: no such file or folder")
     seen: set[Path] = set()
     return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]

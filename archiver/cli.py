@@ -80,7 +80,9 @@ def _pipeline_when_free(settings, wait_s: float = 120.0, worker=None):
 
 
 def cmd_watch(args, settings) -> int:
-    with ArchiveLock(settings.paths.archive, "watch"):  # a second daemon on this archive refuses to start
+    # A second daemon on this archive, or on this inbox under another config, refuses to start.
+    inbox_lock = ArchiveLock(settings.paths.inbox, "watch", what="the inbox", on_folder=True)
+    with ArchiveLock(settings.paths.archive, "watch"), inbox_lock:
         return _watch(args, settings)
 
 

@@ -48,6 +48,9 @@ class Ocr:
     precision: str = "auto"
     low_confidence: float = 0.6  # lines below this are marked in the site
     min_confidence: float = 0.25  # reads below this are noise (specks, stains) and are dropped
+    decoder: str = "beam"  # beam: prefix beam search with the character language model lm.npz; greedy: best path
+    lm_weight: float = 0.3  # weight of the language model's log probability per hanzi (beam only)
+    beam_width: int = 8
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,12 @@ class Settings:
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "archive.default_retention": ("永久", "30年", "10年")}
+_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "ocr.decoder": ("greedy", "beam"), "archive.default_retention": ("永久", "30年", "10年")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
     "watch.empty_seconds": (0.0, 86400.0), "watch.settle_seconds": (0.0, 86400.0), "database.busy_timeout": (0.0, 3600.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
-    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
+    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.lm_weight": (0.0, 5.0), "ocr.beam_width": (1, 64), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
     "archive.thumbnail_width": (16, 4000), "celery.heartbeat_seconds": (0.1, 3600.0),

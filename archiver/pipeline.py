@@ -68,8 +68,9 @@ def _signature(path: Path) -> tuple[int, int] | None:
 def make_reader(settings: Settings) -> LineReader:
     from .ocr.recognizer import Recognizer  # torch is imported only when a page needs OCR
 
-    return Recognizer(settings.ocr.weights, threads=settings.ocr.threads, batch_size=settings.ocr.batch_size,
-                      precision=settings.ocr.precision)
+    o = settings.ocr
+    return Recognizer(o.weights, threads=o.threads, batch_size=o.batch_size, precision=o.precision,
+                      decoder=o.decoder, lm_weight=o.lm_weight, beam_width=o.beam_width)
 
 
 def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0) -> tuple[Line, ...]:
@@ -122,6 +123,7 @@ class Pipeline:
         cv2.setNumThreads(settings.ocr.threads)  # page analysis too: several workers must not oversubscribe the CPUs
         self.page_index = dedup.PageHashIndex()  # the archive's page hashes, read incrementally
         self._retrying: set[str] = set()  # sha256 of files this process gave back for a retry (not crashes)
+        self._paused: dict[Path, tuple[int, int] | None] = {}  # paused copies, by their signature when judged
         for p in (settings.paths.inbox, settings.paths.archive, settings.paths.failed, settings.paths.work):
             p.mkdir(parents=True, exist_ok=True)
 
@@ -140,6 +142,9 @@ class Pipeline:
         start = time.monotonic()
         source = None
         before = _signature(path)
+        if self._paused.get(path) == before and self.recently_written(path):  # judged already; unchanged since
+            return Outcome(path, "held", message=f"{shown(path.name)}: waiting for its copy to go on")
+        self._paused.pop(path, None)
         try:
             source = intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20))
             existing = self.exact_duplicate(source)
@@ -207,7 +212,7 @@ class Pipeline:
         holds still for watch.settle_seconds and still will not parse, it goes to failed/."""
         message = (f"{exc.message}; written to {self.settings.watch.settle_seconds:g} s ago or less, so perhaps "
                    f"still being copied: left in the inbox, failed if it stays like this")
-        log.info("%s", message)
+        self._paused[path] = _signature(path)  # not parsed again until it changes or settles
         if source is not None:
             self.note_retry(source, message)
         return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)

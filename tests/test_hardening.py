@@ -464,3 +464,14 @@ def test_ingest_with_a_busy_database_records_a_retry_not_a_crash(archive_config,
     assert again.status == "stored"
     with pipeline.db.session() as ses:
         assert jobs.get(ses, ses.query(JobRow).one().sha256).interrupted == 0
+
+
+def test_a_second_daemon_on_the_same_inbox_under_another_archive_refuses(archive_config, tmp_path, capsys):
+    s = config.load(archive_config)
+    other = tmp_path / "other.yaml"
+    other.write_text(archive_config.read_text(encoding="utf-8").replace("archive/archive.db", "other/archive.db")
+                     + f'paths: {{inbox: "{s.paths.inbox}", archive: "{tmp_path / "other"}"}}\n', encoding="utf-8")
+    with ArchiveLock(s.paths.inbox, "watch", what="the inbox", on_folder=True):
+        assert main(["--config", str(other), "watch", "--max-seconds", "1"]) == ArchiveLocked.exit_code
+    assert f"the inbox {s.paths.inbox} is in use" in capsys.readouterr().err
+    assert os.listdir(s.paths.inbox) == []  # nothing is put in the drop folder for the lock

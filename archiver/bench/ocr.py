@@ -24,10 +24,10 @@ from archiver.ocr.charset import score_normalise
 from archiver.ocr.metrics import edit_distance
 
 
-def run_ours(images, threads: int):
+def run_ours(images, threads: int, decoder: str = "greedy"):
     from archiver.ocr.recognizer import Recognizer
 
-    rec = Recognizer(threads=threads)
+    rec = Recognizer(threads=threads, decoder=decoder)
     t = time.perf_counter()
     out = [r.text for r in rec.read(images)]
     return out, time.perf_counter() - t
@@ -77,8 +77,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cjk", type=int, default=400, help="CJK-bearing lines sampled")
     ap.add_argument("--num", type=int, default=200, help="numeric/other lines sampled")
-    ap.add_argument("--levels", nargs="+", default=["clean", "office"])
-    ap.add_argument("--engines", nargs="+", default=["ours", "tesseract", "rapidocr"])
+    ap.add_argument("--levels", nargs="+", default=["clean", "office", "poor"])
+    ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "tesseract", "rapidocr"],
+                    help="ours: greedy CTC decoding; ours+lm: beam search with the character language model")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
@@ -93,16 +94,18 @@ def main(argv=None) -> None:
         refs = [ln.text for ln, _ in cuts]
         is_cjk = np.array([ln.has_cjk for ln, _ in cuts])
         for engine in args.engines:
-            preds, dt = {"ours": lambda: run_ours(images, args.threads), "tesseract": lambda: run_tesseract(images),
-                         "rapidocr": lambda: run_rapidocr(images)}[engine]()
+            preds, dt = {"ours": lambda: run_ours(images, args.threads),
+                         "ours+lm": lambda: run_ours(images, args.threads, decoder="beam"),
+                         "tesseract": lambda: run_tesseract(images), "rapidocr": lambda: run_rapidocr(images)}[engine]()
             cjk_cer, cjk_exact = score([p for p, c in zip(preds, is_cjk) if c], [r for r, c in zip(refs, is_cjk) if c])
             num_cer, num_exact = score([p for p, c in zip(preds, is_cjk) if not c], [r for r, c in zip(refs, is_cjk) if not c])
             rows.append((level, engine, cjk_cer, cjk_exact, num_cer, num_exact, len(images) / dt))
             print(f"{level:7s} {engine:10s} CJK CER {cjk_cer:6.2%} exact {cjk_exact:6.1%} | numeric CER {num_cer:6.2%} "
-                  f"exact {num_exact:6.1%} | {len(images) / dt:6.1f} lines/s", flush=True)
-    header = ("| level | engine | CJK CER | CJK exact | numeric CER | numeric exact | lines/s |\n"
-              "|---|---|---|---|---|---|---|\n")
-    table = header + "".join(f"| {lv} | {en} | {a:.2%} | {b:.1%} | {c:.2%} | {d:.1%} | {e:.1f} |\n"
+                  f"exact {num_exact:6.1%} | {len(images) / dt:6.1f} lines/s {1000 * dt / len(images):6.2f} ms/line",
+                  flush=True)
+    header = ("| level | engine | CJK CER | CJK exact | numeric CER | numeric exact | lines/s | ms/line |\n"
+              "|---|---|---|---|---|---|---|---|\n")
+    table = header + "".join(f"| {lv} | {en} | {a:.2%} | {b:.1%} | {c:.2%} | {d:.1%} | {e:.1f} | {1000 / e:.2f} |\n"
                              for lv, en, a, b, c, d, e in rows)
     print()
     print(table)

@@ -1,13 +1,15 @@
 """Simulated scanning of a clean page render, at fixed seeds, for benchmarks.
 
-Levels: "clean" (slight blur and noise, JPEG 85) and "office" (ink fade, uneven light, blur,
-noise, specks, JPEG 60). Optional rotation (degrees, positive = counter-clockwise)."""
+Levels: "clean" (slight blur and noise, JPEG 85), "office" (ink fade, uneven light, blur,
+noise, specks, JPEG 60) and "poor" (office, then heavier fade and noise, scanned at a third of the
+resolution and scaled back, JPEG 45: a cheap fax-like scan). Optional rotation (degrees, positive =
+counter-clockwise)."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-LEVELS = ("clean", "office")
+LEVELS = ("clean", "office", "poor")
 
 
 def simulate(rgb: np.ndarray, level: str, seed: int, rotate: float = 0.0) -> np.ndarray:
@@ -16,7 +18,7 @@ def simulate(rgb: np.ndarray, level: str, seed: int, rotate: float = 0.0) -> np.
     rng = np.random.default_rng(seed)
     img = rgb.astype(np.float32)
     h, w = img.shape[:2]
-    if level == "office":
+    if level in ("office", "poor"):
         # ink fade: the dark end lifted; uneven light: a smooth gradient across the page
         img = 50 + img * (205 / 255)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -30,6 +32,12 @@ def simulate(rgb: np.ndarray, level: str, seed: int, rotate: float = 0.0) -> np.
         for y, x in zip(ys, xs):
             cv2.circle(img, (int(x), int(y)), int(rng.integers(1, 3)), float(rng.uniform(40, 140)), -1)
         quality = 60
+        if level == "poor":
+            img = 30 + img * (225 / 255) + rng.normal(0, 6, img.shape)
+            f = 1 / rng.uniform(2.0, 3.0)
+            small = cv2.resize(img, (int(w * f), int(h * f)), interpolation=cv2.INTER_AREA)
+            img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+            quality = 45
     else:
         img = cv2.GaussianBlur(img, (0, 0), 0.6)
         img += rng.normal(0, 3, img.shape)

@@ -7,13 +7,16 @@ minute and the daemon's memory as the archive grows.
 Faults (each drawn item is a fault with probability --fault-rate; the kinds are dealt round-robin from a
 shuffled list, so a short run still meets every kind): kill -9 of the daemon at a random moment (it is
 restarted at once), the database held by another writer past database.busy_timeout, a copy spread over
-seconds, the same bytes dropped again, a symlink out of the inbox, and bad files (random bytes, zero
-bytes, truncated PDF, encrypted PDF, a zip named .pdf, a 20,000-page PDF, a 30,000² image).
+seconds, the same bytes dropped again, a symlink out of the inbox, bad files (random bytes, zero
+bytes, truncated PDF, encrypted PDF, a zip named .pdf, a 20,000-page PDF, a 30,000² image), and hostile
+arrivals: a named pipe, a document whose name is not UTF-8, bad bytes under an 80-hanzi name and under
+a name that forges a log line, dangling and looping symlinks.
 Exit status 0 when every invariant holds."""
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import shutil
 import signal
@@ -35,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FONT = fonts.path_of("WenQuanYi Zen Hei")
 BAD_KINDS = ("random-bytes", "zero-bytes", "truncated-pdf", "encrypted-pdf", "zip-as-pdf", "page-count-bomb",
              "huge-image")
-FAULT_KINDS = BAD_KINDS + ("kill-9", "db-locked", "slow-copy", "same-bytes-again", "symlink-out")
+HOSTILE_KINDS = ("fifo", "non-utf8-name", "long-name", "forged-log-name", "dangling-symlink", "looping-symlink")
+FAULT_KINDS = BAD_KINDS + HOSTILE_KINDS + ("kill-9", "db-locked", "slow-copy", "same-bytes-again", "symlink-out")
+NON_UTF8 = b"\xb0\xa1\xff"  # GBK-era bytes that are no UTF-8
 PHRASES = ["关于加强", "安全生产", "工作的通知", "各区县人民政府", "市政府各部门", "现将有关事项通知如下", "请认真贯彻落实",
            "财政预算", "防汛防台", "信息公开", "档案管理", "疫情防控", "节能减排", "人才引进", "消防检查", "交通整治",
            "垃圾分类", "专项资金", "绩效评价", "政府采购", "值班安排", "请示", "批复", "函", "会议纪要", "特此通知",
@@ -172,6 +177,33 @@ def plan(pages: int, rate: float, rng: random.Random) -> list[tuple[str, int]]:
     return out
 
 
+def hostile(kind: str, name: str, inbox: Path, gen: Path, rng: random.Random, n: int) -> Item:
+    """A hostile arrival (see HOSTILE_KINDS), placed in the inbox; what should become of it."""
+    if kind == "fifo":
+        os.mkfifo(inbox / f"{name}.pdf")
+        return Item(f"{name}.pdf", kind, expect="failed")
+    if kind == "non-utf8-name":  # a real document: stored, under an escaped name
+        src = text_pdf(gen / f"{name}.pdf", [document_lines(rng, n, 1)])
+        item = Item(os.fsdecode(NON_UTF8 + name.encode() + b".pdf"), kind, sha256=sha256(src), pages=1)
+        drop(inbox, src, item.name)
+        return item
+    if kind == "long-name":
+        item_name = f"{n:05d}" + ("关于加强安全生产工作的通知" * 7)[:80] + ".pdf"  # 80 hanzi: 249 bytes
+    elif kind == "forged-log-name":
+        item_name = f"{name}.pdf\n00:00:00 INFO stored id=999 forged.pdf\x1b[2K.pdf"
+    else:
+        item_name = f"{name}.pdf"
+    if kind == "dangling-symlink":
+        (inbox / item_name).symlink_to(gen / f"{name}-never-written.pdf")
+    elif kind == "looping-symlink":
+        (inbox / item_name).symlink_to(inbox / item_name)
+    elif kind == "long-name":  # written in place: with ".part" the name would pass 255 bytes itself
+        badfiles.random_bytes(inbox / item_name, rng.randint(100, 5000), seed=n)
+    else:
+        drop(inbox, badfiles.random_bytes(gen / f"{name}.bin", rng.randint(100, 5000), seed=n), item_name)
+    return Item(item_name, kind, expect="failed")
+
+
 def drop(inbox: Path, src: Path, name: str) -> None:
     """As a scanner that writes under a temp name and renames (the common, quick case)."""
     part = inbox / (name + ".part")
@@ -257,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
                 src = badfiles.huge_png(gen / f"{name}.png", 30000, 30000)
             item = Item(src.name, kind, expect="failed")
             drop(inbox, src, item.name)
+        elif kind in HOSTILE_KINDS:
+            item = hostile(kind, name, inbox, gen, rng, n)
+            if item.expect == "stored":
+                good.append(item)
         elif kind == "kill-9":
             time.sleep(rng.uniform(0, 1.5))
             daemon.kill()
@@ -300,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         items.append(item)
 
     # wait for the inbox to empty and the last document to land
-    while time.monotonic() < deadline and any(p.is_file() or p.is_symlink() for p in inbox.rglob("*")):
+    while time.monotonic() < deadline and any(not p.is_dir() or p.is_symlink() for p in inbox.rglob("*")):
         keep_alive()
         time.sleep(0.5)
     fed_s = time.monotonic() - t0
@@ -320,8 +356,10 @@ def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memo
            seconds: float, rc: int, deaths: list[str], lines: list[str]) -> int:
     """Check every invariant; the figures and any broken invariant go to `lines`. Returns the exit status."""
     from archiver import config
+    from archiver.archive_files import failed_name
     from archiver.check import check
     from archiver.cli import open_db
+    from archiver.shown import shown
 
     settings = config.load(cfg)
     db = open_db(settings)
@@ -339,8 +377,8 @@ def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memo
         problems.append(f"lost: {missing[:10]}")
     for it in items:
         if it.expect in ("failed", "refused"):
-            reason = settings.paths.failed / (it.name + ".reason.txt")
-            if it.name not in failures or not reason.exists():
+            reason = settings.paths.failed / (failed_name(it.name) + ".reason.txt")
+            if shown(it.name) not in failures or not reason.exists():
                 problems.append(f"{it.name} ({it.kind}): not in failed/ with a reason and a record")
             if it.expect == "refused" and it.sha256 in set(shas):
                 problems.append(f"{it.name}: the symlink's target was archived")

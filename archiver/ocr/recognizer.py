@@ -1,5 +1,6 @@
-"""Inference: load the committed weights once, read batches of line images sorted by width,
-CTC greedy decoding with a confidence per line."""
+"""Inference: load the committed weights once, read batches of line images sorted by width, decode
+each line (CTC greedy, or a prefix beam search with the character language model `lm.npz` beside the
+weights) with a confidence per line."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,12 +11,16 @@ import torch
 
 from archiver.errors import RecognizerUnavailable
 
+from .beam import beam_decode
 from .charset import Charset
 from .decode import greedy_decode
+from .lm import CharLM
 from .model import CRNN, ModelConfig
 from .prep import MAX_WIDTH, normalise, pad_batch
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights"
+LM_FILE = "lm.npz"  # the character language model, built by `python -m training.build_lm`
+DECODERS = ("greedy", "beam")
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,18 @@ class Recognizer:
     """Reads text lines. Construct once; `read` is safe to call repeatedly."""
 
     def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
-                 precision: str = "auto"):
+                 precision: str = "auto", decoder: str = "greedy", lm_weight: float = 0.3, beam_width: int = 8):
         weights = Path(weights)
         _check_files(weights)
+        if decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {decoder!r}")
+        self.lm = None
+        if decoder == "beam":
+            if not (weights / LM_FILE).is_file():
+                raise RecognizerUnavailable(f"ocr.decoder is beam but {weights / LM_FILE} is missing "
+                                            f"(python -m training.build_lm builds it)")
+            self.lm = CharLM.load(weights / LM_FILE)  # once per process
+        self.decoder, self.lm_weight, self.beam_width = decoder, lm_weight, beam_width
         self.charset = Charset.load(weights / "charset.txt")
         self.config = ModelConfig.load(weights / "config.json")
         if self.config.charset_digest != self.charset.digest or self.config.num_classes != self.charset.num_classes:
@@ -71,6 +85,12 @@ class Recognizer:
         self.threads = threads
         self.batch_size = batch_size
 
+    def decode(self, probs: np.ndarray, length: int) -> tuple[list[int], float]:
+        if self.decoder == "beam":
+            return beam_decode(probs, self.charset, self.lm, length=length, beam=self.beam_width,
+                               lm_weight=self.lm_weight)
+        return greedy_decode(probs, length)
+
     def read(self, images: list[np.ndarray]) -> list[Reading]:
         """One Reading per line image (uint8 grey or RGB, ink dark). Unreadable crops read as empty."""
         torch.set_num_threads(self.threads)
@@ -93,6 +113,6 @@ class Recognizer:
                     x = x.contiguous(memory_format=torch.channels_last)
                 probs = self.model(x).float().softmax(2).permute(1, 0, 2).numpy()
                 for j, (i, _) in enumerate(chunk):
-                    ids, conf = greedy_decode(probs[j], int(lengths[j]))
+                    ids, conf = self.decode(probs[j], int(lengths[j]))
                     out[i] = Reading(self.charset.decode(ids), conf)
         return out

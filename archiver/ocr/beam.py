@@ -1,0 +1,304 @@
+"""CTC prefix beam search with an optional character language model (archiver/ocr/lm.py).
+
+A pure function of per-column probabilities, like greedy_decode, testable without a model.
+
+Each prefix carries two log probabilities: of the paths that produce it and end in a blank (pb) and of
+those that end in its last character (pnb). Extending a prefix with the character it already ends
+with needs a blank in between (only pb extends it), while the same character in the next column
+without a blank is the same character continued (pnb stays with the prefix).
+
+What the language model may do, by design:
+- it scores only hanzi (U+4E00-U+9FFF): a prefix extended with a digit, Latin letter or punctuation
+  mark gets no LM term at all, so a digit run, a hyphen or a decimal point is never rewritten toward
+  likelier text; the preceding characters still count as the context of the next hanzi;
+- at a column whose acoustic best is a non-hanzi, non-blank symbol with p >= 0.5, hanzi are not
+  candidates at all;
+- each hanzi gets an insertion bonus (default lm_weight times the model's mean hanzi cost on
+  held-out text) so that the LM term does not, on average, favour dropping hanzi or choosing a
+  non-hanzi candidate over a hanzi one.
+
+Speed: only classes with p >= prune (at most max_candidates of them, blank always) are candidates in a
+column; a column whose best class has p >= certain is taken as that class alone in O(beam), and a run
+of such columns with the same class costs one step; when every column is certain the result is
+greedy_decode's.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .decode import greedy_decode
+
+NEG_INF = float("-inf")
+_TABLES: dict[tuple[int, int], tuple] = {}
+
+
+def _lse(a: float, b: float) -> float:
+    if a == NEG_INF:
+        return b
+    if b == NEG_INF:
+        return a
+    if a > b:
+        return a + math.log1p(math.exp(b - a))
+    return b + math.log1p(math.exp(a - b))
+
+
+def _tables(charset, lm):
+    """Per (charset, lm): hanzi flags per class and the LM's id of each class (0 = unknown/blank)."""
+    key = (id(charset), id(lm))
+    hit = _TABLES.get(key)
+    if hit is not None and hit[0] is charset and hit[1] is lm:
+        return hit[2], hit[3]
+    is_cjk = np.zeros(len(charset.chars) + 1, dtype=bool)
+    lm_id = [0] * (len(charset.chars) + 1)
+    for i, ch in enumerate(charset.chars, start=1):
+        is_cjk[i] = "\u4e00" <= ch <= "\u9fff"
+        if lm is not None:
+            lm_id[i] = lm.char_id(ch)
+    if len(_TABLES) > 16:
+        _TABLES.clear()
+    _TABLES[key] = (charset, lm, is_cjk, lm_id)
+    return is_cjk, lm_id
+
+
+def _greedy(best: np.ndarray, best_p: np.ndarray) -> tuple[list[int], float]:
+    """greedy_decode from the argmax already computed (same result, same confidence)."""
+    ids: list[int] = []
+    confs: list[float] = []
+    prev = 0
+    for k, p in zip(best.tolist(), best_p.tolist()):
+        if k != 0 and k != prev:
+            ids.append(k)
+            confs.append(p)
+        elif k != 0:
+            confs[-1] = max(confs[-1], p)
+        prev = k
+    if not ids:
+        return [], float(best_p.mean())
+    return ids, float(np.mean(confs))
+
+
+def aligned_confidence(probs: np.ndarray, ids: list[int]) -> float:
+    """Confidence of a label sequence like greedy_decode's: the Viterbi (best-path) alignment of ids
+    to the columns, then the mean over characters of the best probability of the character in the
+    columns aligned to it."""
+    T = probs.shape[0]
+    if not ids:
+        return float(probs[:, 0].mean()) if T else 0.0
+    labels = [0]
+    for c in ids:
+        labels += [c, 0]
+    S = len(labels)
+    lab = np.asarray(labels)
+    em = np.log(np.maximum(probs[:, lab].astype(np.float64), 1e-30))  # (T, S)
+    skip = np.zeros(S, dtype=bool)  # s may be entered from s-2
+    for s in range(3, S, 2):
+        skip[s] = labels[s] != labels[s - 2]
+    score = np.full(S, NEG_INF)
+    score[0] = em[0, 0]
+    score[1] = em[0, 1]
+    back = np.zeros((T, S), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    one = np.full(S, NEG_INF)
+    two = np.full(S, NEG_INF)
+    for t in range(1, T):
+        one[1:] = score[:-1]
+        two[2:] = score[:-2]
+        two[~skip] = NEG_INF
+        step = np.maximum(score, one)
+        choice = (one > score).astype(np.int8)
+        better = two > step
+        choice[better] = 2
+        back[t] = choice
+        score = np.maximum(step, two) + em[t]
+    s = S - 1 if score[S - 1] >= score[S - 2] else S - 2
+    if score[s] == NEG_INF:
+        return 0.0
+    best = [0.0] * len(ids)
+    for t in range(T - 1, -1, -1):
+        if s % 2 == 1:
+            j = s // 2
+            best[j] = max(best[j], float(probs[t, ids[j]]))
+        s -= int(back[t, s])
+    return float(np.mean(best))
+
+
+def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, beam: int = 8,
+                lm_weight: float = 0.3, insertion_bonus: float | None = None, prune: float = 1e-3,
+                certain: float = 0.999, max_candidates: int = 10,
+                margin: float = 20.0) -> tuple[list[int], float]:
+    """Decode a (T, C) softmax matrix (class 0 = CTC blank) with a prefix beam search.
+
+    lm: a CharLM or None (pure acoustic beam search). lm_weight scales its natural-log scores;
+    insertion_bonus is added per hanzi when the LM is used (None: lm_weight * lm.cjk_mean_cost).
+    prune: a column's candidates are its classes with p >= prune (blank and the best class always),
+    at most max_candidates; certain: a column whose best class has p >= certain is that class alone;
+    margin: prefixes more than margin (natural log) below the best are dropped even inside the beam.
+    Returns (class ids for charset.decode, confidence), the confidence computed like greedy_decode's
+    (mean best probability of each emitted character along its best alignment)."""
+    if length is not None:
+        probs = probs[:length]
+    T = probs.shape[0]
+    if T == 0:
+        return [], 0.0
+    best = probs.argmax(axis=1)
+    best_p = probs[np.arange(T), best]
+    is_cert = best_p >= certain
+    if is_cert.all():
+        return _greedy(best, best_p)
+    use_lm = lm is not None and lm_weight != 0.0
+    is_cjk, lm_id = _tables(charset, lm if use_lm else None)
+    bonus = 0.0
+    if use_lm:
+        bonus = lm_weight * lm.cjk_mean_cost if insertion_bonus is None else float(insertion_bonus)
+    best_l = best.tolist()
+    best_pl = best_p.astype(np.float64).tolist()
+    cert_l = is_cert.tolist()
+
+    # candidates of the uncertain columns: p >= prune (the best class always), at most max_candidates
+    unc = np.nonzero(~is_cert)[0]
+    sub = probs[unc]
+    cand: dict[int, list[tuple[int, float]]] = {}
+    rows, cols = np.nonzero(sub >= prune)
+    vals = sub[rows, cols].astype(np.float64)
+    per_row: dict[int, list[tuple[float, int]]] = {}
+    for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
+        per_row.setdefault(r, []).append((v, c))
+    for r, t in enumerate(unc.tolist()):
+        lst = per_row.get(r, [])
+        b = best_l[t]
+        if not any(c == b for _, c in lst):
+            lst.append((best_pl[t], b))
+        if b != 0 and not is_cjk[b] and best_pl[t] >= 0.5:  # a confident non-hanzi: no hanzi here
+            lst = [(v, c) for v, c in lst if not is_cjk[c]]
+        lst.sort(reverse=True)
+        lst = lst[:max_candidates]
+        cand[t] = [(c, math.log(max(v, 1e-30))) for v, c in lst if c != 0]
+    blank_lp = {t: math.log(max(float(probs[t, 0]), 1e-30)) for t in unc.tolist()}
+
+    # beams: prefix -> [pb, pnb]; hist: prefix -> LM history
+    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF]}
+    hist: dict[tuple[int, ...], tuple[int, ...]] = {(): lm.empty_hist} if use_lm else {}
+    lm_cache: dict[tuple[tuple[int, ...], int], float] = {}
+
+    def lm_terms(pending):
+        """LM term (weight * ln p + bonus) of each (prefix, class) in pending, batched."""
+        out = [0.0] * len(pending)
+        todo = []
+        for i, (l, c) in enumerate(pending):
+            key = (hist[l], lm_id[c])
+            v = lm_cache.get(key)
+            if v is None:
+                todo.append((i, key))
+            else:
+                out[i] = v
+        if todo:
+            if len(todo) <= 4:  # scalar lookups beat building arrays for a few pairs
+                scores = [lm.score_one(h, w) for _, (h, w) in todo]
+            else:
+                scores = lm.score_hist([k[0] for _, k in todo], [k[1] for _, k in todo]).tolist()
+            for (i, key), s in zip(todo, scores):
+                v = lm_weight * s + bonus
+                lm_cache[key] = v
+                out[i] = v
+        return out
+
+    def add_ext(new, l, c, val):
+        nl = l + (c,)
+        e = new.get(nl)
+        if e is None:
+            new[nl] = [NEG_INF, val]
+            if use_lm and nl not in hist:
+                hist[nl] = lm.extend(hist[l], lm_id[c])
+        else:
+            e[1] = _lse(e[1], val)
+
+    def prune_beams(new):
+        if len(new) == 1:
+            return new
+        ranked = sorted(((_lse(v[0], v[1]), l, v) for l, v in new.items()), key=lambda x: x[0], reverse=True)
+        floor = ranked[0][0] - margin
+        return {l: v for s, l, v in ranked[:beam] if s >= floor}
+
+    t = 0
+    while t < T:
+        if cert_l[t]:
+            k = best_l[t]
+            end = t + 1
+            while end < T and cert_l[end] and best_l[end] == k:
+                end += 1
+            lps = [math.log(p) for p in best_pl[t:end]]
+            if k == 0:
+                total = sum(lps)
+                beams = {l: [_lse(pb, pnb) + total, NEG_INF] for l, (pb, pnb) in beams.items()}
+            else:
+                lk = lps[0]
+                new: dict[tuple[int, ...], list[float]] = {}
+                ext = []
+                for l, (pb, pnb) in beams.items():
+                    if l and l[-1] == k:
+                        e = new.get(l)
+                        if e is None:
+                            new[l] = [NEG_INF, pnb + lk]
+                        else:
+                            e[1] = _lse(e[1], pnb + lk)
+                        base = pb + lk
+                    else:
+                        base = _lse(pb, pnb) + lk
+                    if base != NEG_INF:
+                        ext.append((l, base))
+                # a lone hypothesis (nothing stays, one extension): an LM term would rank nothing
+                if use_lm and is_cjk[k] and (len(ext) > 1 or new):
+                    terms = lm_terms([(l, k) for l, _ in ext])
+                    for (l, base), term in zip(ext, terms):
+                        add_ext(new, l, k, base + term)
+                else:
+                    for l, base in ext:
+                        add_ext(new, l, k, base)
+                rest = sum(lps[1:])
+                if rest:
+                    for e in new.values():
+                        e[1] += rest
+                beams = prune_beams(new)
+            t = end
+            continue
+
+        lpb = blank_lp[t]
+        cands = cand[t]
+        row = probs[t]
+        new = {}
+        pending = []
+        for l, (pb, pnb) in beams.items():
+            tot = _lse(pb, pnb)
+            last = l[-1] if l else 0
+            stay_b = tot + lpb
+            stay_nb = NEG_INF
+            if last and pnb != NEG_INF:
+                stay_nb = pnb + math.log(max(float(row[last]), 1e-30))
+            e = new.get(l)
+            if e is None:
+                new[l] = [stay_b, stay_nb]
+            else:
+                e[0] = _lse(e[0], stay_b)
+                e[1] = _lse(e[1], stay_nb)
+            for c, lpc in cands:
+                base = (pb if c == last else tot) + lpc
+                if base == NEG_INF:
+                    continue
+                if use_lm and is_cjk[c]:
+                    pending.append((l, c, base))
+                else:
+                    add_ext(new, l, c, base)
+        if pending:
+            terms = lm_terms([(l, c) for l, c, _ in pending])
+            for (l, c, base), term in zip(pending, terms):
+                add_ext(new, l, c, base + term)
+        beams = prune_beams(new)
+        t += 1
+
+    top = max(beams.items(), key=lambda kv: _lse(kv[1][0], kv[1][1]))[0]
+    ids = list(top)
+    g_ids, g_conf = _greedy(best, best_p)
+    if ids == g_ids:
+        return ids, g_conf
+    return ids, aligned_confidence(probs, ids)

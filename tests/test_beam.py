@@ -1,0 +1,233 @@
+"""CTC prefix beam search and the character language model, on hand-built probability matrices."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from archiver.ocr.beam import aligned_confidence, beam_decode
+from archiver.ocr.charset import Charset
+from archiver.ocr.decode import greedy_decode
+from archiver.ocr.lm import DEFAULT_LM, CharLM
+
+WEIGHTS = Path(__file__).resolve().parents[1] / "archiver" / "ocr" / "weights"
+CHARS = ("a", "b", "1", "2", "3", "0", "5", "7", "-", ".", "通", "知", "涌", "如", "下", "现", "将", "有", "关",
+         "事", "项", "第", "一", "条", "邮", "编", "号", "二", "三")
+CS = Charset(CHARS)
+B = "_"  # blank in column specs
+
+
+def col(spec: dict[str, float], cs: Charset = CS) -> np.ndarray:
+    """One softmax column: the given characters (B = blank) and the rest spread thinly."""
+    c = np.full(cs.num_classes, 1e-7, dtype=np.float64)
+    for ch, p in spec.items():
+        c[0 if ch == B else cs.index[ch]] = p
+    return (c / c.sum()).astype(np.float32)
+
+
+def mat(cols: list, cs: Charset = CS) -> np.ndarray:
+    """Rows from specs: a str is that character (or blank) at p, a dict is given as is."""
+    rows = []
+    for spec in cols:
+        if isinstance(spec, str):
+            spec = {spec: 1.0}
+        rows.append(col(spec, cs))
+    return np.stack(rows) if rows else np.zeros((0, cs.num_classes), dtype=np.float32)
+
+
+def text_cols(text: str, p: float = 0.9999, blanks: bool = True) -> list:
+    """Columns that read `text` with certainty p: each character then a blank."""
+    out: list = []
+    for ch in text:
+        out.append({ch: p, B: 1 - p} if p < 1 else ch)
+        if blanks:
+            out.append({B: p, ch: 1 - p} if p < 1 else B)
+    return out
+
+
+@pytest.fixture(scope="module")
+def lm() -> CharLM:
+    return CharLM.load(DEFAULT_LM)
+
+
+def decode(m, lm=None, cs=CS, **kw) -> str:
+    ids, _ = beam_decode(m, cs, lm, **kw)
+    return cs.decode(ids)
+
+
+# --- CTC mechanics ------------------------------------------------------------------------------
+@pytest.mark.parametrize("p", [1.0, 0.9, 0.8])
+def test_blank_separates_repeats(p):
+    q = 1 - p
+    one_blank_one = mat([{"1": p, B: q}, {B: p, "1": q}, {"1": p, B: q}])
+    one_one = mat([{"1": p, B: q}, {"1": p, B: q}])
+    assert decode(one_blank_one) == "11"
+    assert decode(one_one) == "1"
+
+
+def test_prefix_sum_beats_best_path():
+    # best path is blank-blank (0.36), but the paths that read "a" sum to 0.64: the prefix search
+    # adds up alignments, greedy does not
+    m = mat([{B: 0.6, "a": 0.4}, {B: 0.6, "a": 0.4}])
+    assert greedy_decode(m)[0] == []
+    ids, conf = beam_decode(m, CS, None)
+    assert CS.decode(ids) == "a" and conf == pytest.approx(0.4, abs=1e-4)
+
+
+def test_certain_matrix_equals_greedy():
+    m = mat([B, "a", "a", B, "a", "b", B, "1", "1", "2", B])
+    assert beam_decode(m, CS, None) == greedy_decode(m)
+    assert CS.decode(beam_decode(m, CS, None)[0]) == "aab12"
+
+
+def test_clear_uncertain_matrix_equals_greedy():
+    m = mat(text_cols("ab12a", p=0.95))
+    ids, conf = beam_decode(m, CS, None)
+    g_ids, g_conf = greedy_decode(m)
+    assert ids == g_ids and conf == pytest.approx(g_conf)
+
+
+def test_certain_runs_collapse():
+    # runs of certain columns among uncertain ones: same answer as the column-by-column result
+    m = mat([B, B, "a", "a", "a", {"a": 0.6, B: 0.4}, B, B, "a", {"b": 0.7, "a": 0.3}, "b", B])
+    assert decode(m) == "aab"
+    assert decode(m, certain=1.01) == "aab"  # no column treated as certain
+
+
+def test_empty_and_all_blank():
+    assert beam_decode(mat([]), CS, None) == ([], 0.0)
+    ids, conf = beam_decode(mat([B, B, B]), CS, None)
+    assert ids == [] and conf == pytest.approx(1.0, abs=1e-4)
+    ids, _ = beam_decode(mat([{B: 0.9, "a": 0.1}] * 3), CS, None)
+    assert ids == []
+    assert beam_decode(np.zeros((0, CS.num_classes), np.float32), CS, None, length=0) == ([], 0.0)
+
+
+def test_length_cuts_the_matrix():
+    m = mat(text_cols("ab", p=0.9) + text_cols("12", p=0.9))
+    assert decode(m, length=4) == "ab"
+
+
+def test_pruned_columns_and_candidate_cap():
+    m = mat([{c: 1 / len(CHARS) for c in CHARS}, B])  # flat column: top max_candidates only
+    ids, conf = beam_decode(m, CS, None, max_candidates=3)
+    assert len(ids) <= 1 and 0.0 <= conf <= 1.0
+
+
+def test_aligned_confidence_matches_greedy_on_best_path():
+    m = mat([{"a": 0.8, B: 0.2}, {"a": 0.6, B: 0.4}, {B: 0.9, "b": 0.1}, {"b": 0.7, B: 0.3}])
+    g_ids, g_conf = greedy_decode(m)
+    assert aligned_confidence(m, g_ids) == pytest.approx(g_conf)
+
+
+# --- the language model -------------------------------------------------------------------------
+def test_lm_file_is_compact_and_normalised(lm):
+    assert (WEIGHTS / "lm.npz").stat().st_size < 30_000_000
+    assert lm.order in (4, 5)
+    for ctx in ("", "通", "有关事项", "2024年"):
+        h = lm.history(ctx)
+        ids = list(range(1, lm.V))
+        total = np.exp(lm.score_hist([h] * len(ids), ids)).sum() + np.exp(lm.unk_lp)
+        assert total == pytest.approx(1.0, abs=2e-3)
+
+
+def test_lm_scalar_and_batch_agree(lm):
+    rng = random.Random(3)
+    text = "根据国务院有关规定，现将有关事项通知如下。第711号2024年邮编223100"
+    for _ in range(50):
+        i = rng.randrange(1, len(text))
+        ctx, ch = text[max(0, i - 6):i], text[i] if rng.random() < 0.7 else rng.choice(lm.vocab)
+        one = lm.score(ctx, ch)
+        batch = lm.score_hist([lm.history(ctx)], [lm.char_id(ch)])[0]
+        assert one == pytest.approx(batch)
+    assert lm.score("通", "\U0002a6a5") == lm.unk_lp  # outside the model: the floor
+    assert CharLM.load(DEFAULT_LM) is lm  # cached per process
+
+
+def test_lm_prefers_official_sentence_to_shuffles(lm):
+    s = "根据国务院有关规定，现将有关事项通知如下。"
+    good = lm.sentence_logprob(s)
+    rng = random.Random(0)
+    for _ in range(20):
+        chars = list(s)
+        rng.shuffle(chars)
+        if "".join(chars) != s:
+            assert good > lm.sentence_logprob("".join(chars)) + 10
+    assert lm.score("事项通", "知") > lm.score("事项通", "涌")
+
+
+def test_lm_fixes_ambiguous_hanzi(lm):
+    # "现将有关事项通?如下": the model says 涌 55 / 知 45; the LM knows 通知
+    cols = text_cols("现将有关事项通") + [{"涌": 0.55, "知": 0.45}, B] + text_cols("如下")
+    m = mat(cols)
+    assert decode(m) == "现将有关事项通涌如下"           # acoustic only
+    assert decode(m, lm) == "现将有关事项通知如下"
+    ids, conf = beam_decode(m, CS, lm)
+    assert 0.4 < conf < 1.0
+
+
+def test_lm_fixes_ambiguous_hanzi_real_charset(lm):
+    cs = Charset.load(WEIGHTS / "charset.txt")
+    cols = text_cols("根据国务院有关规定，现将有关事项通", p=0.999) + [{"涌": 0.55, "知": 0.45}] + \
+        text_cols("如下。", p=0.999)
+    m = mat(cols, cs)
+    assert decode(m, None, cs) == "根据国务院有关规定，现将有关事项通涌如下。"
+    assert decode(m, lm, cs) == "根据国务院有关规定，现将有关事项通知如下。"
+
+
+def test_lm_never_rewrites_digits(lm):
+    # a digit the acoustic model favours stays, even where the LM would love a hanzi (第一条)
+    m = mat(text_cols("第") + [{"1": 0.55, "一": 0.45}, B] + text_cols("条"))
+    assert lm.score("第", "一") > -3  # the LM would rather read 第一条
+    assert decode(m, lm) == "第1条"
+    # an ambiguous digit column in a postcode: the acoustic reading wins, whatever the LM likes
+    cols = text_cols("邮编22") + [{"3": 0.55, "2": 0.3, "二": 0.15}, B] + text_cols("100")
+    assert decode(mat(cols), lm) == "邮编223100"
+    # a hyphen is not rewritten to 一, nor a decimal point dropped
+    cols = text_cols("0517") + [{"-": 0.6, "一": 0.4}, B] + text_cols("1")
+    assert decode(mat(cols), lm) == "0517-1"
+    cols = text_cols("3") + [{".": 0.55, B: 0.45}] + text_cols("20")
+    assert decode(mat(cols), lm) == "3.20"
+
+
+def test_lm_weight_zero_is_acoustic(lm):
+    cols = text_cols("有关事项通") + [{"涌": 0.55, "知": 0.45}, B]
+    assert decode(mat(cols), lm, lm_weight=0.0) == decode(mat(cols)) == "有关事项通涌"
+
+
+def test_matches_exhaustive_prefix_probabilities():
+    """Against the sum over all alignments, on small random matrices: with a wide beam and nothing
+    pruned, the prefix search finds the most probable labelling (repeats, blanks and all)."""
+    import itertools
+
+    cs = Charset(("a", "b", "c"))
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        T = int(rng.integers(1, 6))
+        m = rng.dirichlet(np.full(4, 0.6), size=T).astype(np.float64)
+        totals: dict[tuple[int, ...], float] = {}
+        for path in itertools.product(range(4), repeat=T):
+            label, prev = [], 0
+            for k in path:
+                if k and k != prev:
+                    label.append(k)
+                prev = k
+            p = float(np.prod(m[np.arange(T), path]))
+            totals[tuple(label)] = totals.get(tuple(label), 0.0) + p
+        want = max(totals.values())
+        ids, _ = beam_decode(m, cs, None, beam=64, prune=0.0, certain=1.01, margin=1e9)
+        assert totals[tuple(ids)] == pytest.approx(want, rel=1e-9)
+
+
+def test_lm_and_repeated_hanzi(lm):
+    # 通 then 通 again after a blank: a doubled character is read as two only with the blank
+    cols = text_cols("有关事项") + [{"通": 0.9, B: 0.1}, {B: 0.9, "通": 0.1}, {"通": 0.9, B: 0.1}] + text_cols("知")
+    assert decode(mat(cols)) == "有关事项通通知"
+    # at p = 0.9 the LM (weight 0.3) may still undo an unlikely doubling: 事项通通 costs ~7 nats more
+    assert decode(mat(cols), lm, lm_weight=0.3) == "有关事项通知"
+    cols = text_cols("有关事项") + ["通", "通", "通", B] + text_cols("知")
+    assert decode(mat(cols), lm) == "有关事项通知"
+    cols = text_cols("有关事项", p=0.99) + ["通", B, "通", B] + text_cols("知", p=0.99)
+    assert decode(mat(cols), lm) == "有关事项通通知"  # certain columns are never second-guessed
