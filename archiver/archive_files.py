@@ -48,6 +48,13 @@ def archive_name(template: str, *, doc_id: int, metadata: Metadata, category: st
     return Path(*parts)
 
 
+def check_template(template: str) -> None:
+    """ConfigError now, at config load, for a name_template that names an unknown field; not at store
+    time, after OCR, for every file."""
+    archive_name(template, doc_id=1, metadata=Metadata(), category=None, original_name="x.pdf", sha256="0" * 64,
+                 ext=".pdf", extra={"archival_code": "", "fonds": "", "retention": "", "org": ""})
+
+
 def atomic_copy(src: Path, dest: Path) -> None:
     """Copy so that dest is either absent or complete, never half-written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -116,20 +123,24 @@ def failed_name(name: str) -> str:
     return "".join(kept) + tag + suffix
 
 
-def move_to_failed(path: Path, failed_dir: Path, reason: str) -> Path:
-    """Move a file out of the inbox into failed/, with <name>.reason.txt beside it. The file (or pipe, or
-    symlink: moved as itself, never opened or followed) is moved first; a reason that cannot be written is
-    logged, and the caller still records it in the database."""
+def failed_destination(path: Path, failed_dir: Path) -> Path:
+    """Where move_to_failed will put path: its (shortened) name, with -2, -3... if taken."""
+    return unique_path(failed_dir / failed_name(path.name))
+
+
+def move_to_failed(path: Path, failed_dir: Path, reason: str, dest: Path | None = None) -> Path:
+    """Move a file out of the inbox into failed/ (to dest, or failed_destination's), with <name>.reason.txt
+    beside it. The file (or pipe, or symlink: moved as itself, never opened or followed) is moved first; a
+    reason that cannot be written is logged, and the caller still records it in the database."""
     failed_dir.mkdir(parents=True, exist_ok=True)
-    short = failed_name(path.name)
-    dest = unique_path(failed_dir / short)
+    dest = dest or failed_destination(path, failed_dir)
     try:
         os.rename(path, dest)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
         shutil.move(str(path), dest)  # another file system: copied (a symlink as a symlink), then removed
-    if short != path.name:
+    if dest.name != path.name:
         from .shown import shown
 
         reason += f"\n(original name: {shown(path.name)})"

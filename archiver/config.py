@@ -219,5 +219,8 @@ def load(path: Path | None) -> Settings:
     from .classify.numbering import check_pattern  # a bad 档号 pattern is a config error, found at load
 
     check_pattern(settings.archive.code_template)
+    from .archive_files import check_template
+
+    check_template(settings.archive.name_template)
     db = dataclasses.replace(settings.database, url=_sqlite_relative(settings.database.url, base))
     return dataclasses.replace(settings, database=db, base_dir=base)

@@ -353,21 +353,32 @@ class Pipeline:
         return str(dest.relative_to(cfg.paths.archive)), thumbs
 
     def fail(self, path: Path, reason: str, start: float) -> Outcome:
-        """Move the file to failed/ with its reason, and record it; never raises for a missing file."""
-        dest = None
+        """Record the failure and move the file to failed/ with its reason, in that order inside one
+        transaction: a database held by another writer (a passing fault) leaves the file in the inbox for
+        a later try, never in failed/ without its record. Never raises for a missing file."""
         present = os.path.lexists(path)  # a dangling or looping symlink is moved out too, as itself
-        if present and not self.keep_source:
-            dest = archive_files.move_to_failed(path, self.settings.paths.failed, reason)
-        elif present:
-            dest = path
+        move = present and not self.keep_source
+        sha = self._digest_if_readable(path) if present else ""
+        failed = self.settings.paths.failed
+        dest = archive_files.failed_destination(path, failed) if move else (path if present else None)
         try:
-            sha = self._digest_if_readable(dest)
             with self.db.session() as s:
                 repository.record_failure(s, shown(path.name), sha, reason, shown(dest) if dest else "")
                 if sha:
                     jobs.finish(s, sha, "failed", message=reason)
-        except Exception:  # the file is safe in failed/ with its reason even if the DB is not
-            log.exception("could not record the failure of %s", path)
+                s.flush()  # the write lock is ours now, or StorageBusy: nothing has moved yet
+                if move:
+                    archive_files.move_to_failed(path, failed, reason, dest)
+        except StorageBusy as exc:
+            log.warning("%s", exc.message)
+            return Outcome(path, "retry", seconds=time.monotonic() - start,
+                           message=f"{reason}; left in the inbox for now: {exc.message}")
+        except ArchiverError:
+            raise
+        except Exception:  # the database itself broken: the file is still set aside with its reason
+            log.exception("could not record the failure of %s", shown(path))
+            if move and os.path.lexists(path):
+                archive_files.move_to_failed(path, failed, reason, dest)
         return Outcome(path, "failed", seconds=time.monotonic() - start, message=reason)
 
     @staticmethod

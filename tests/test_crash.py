@@ -2,6 +2,7 @@
 no duplicate row, no orphan archive file and no half-written HTML page."""
 from __future__ import annotations
 
+import os
 import random
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from archiver import config
+from archiver.archive_files import failed_name
 from archiver.check import check
 from archiver.cli import open_db
 
@@ -38,8 +40,9 @@ def make_inputs(folder: Path, n: int, start: int = 0) -> dict[str, Path]:
     return out
 
 
-def finish_and_check(s, cfg: Path, tmp: Path, inputs: dict[str, str]) -> None:
-    """Run the daemon to the end and check exactly-once, no orphans, a whole site."""
+def finish_and_check(s, cfg: Path, tmp: Path, inputs: dict[str, str], refused: frozenset[str] = frozenset()) -> None:
+    """Run the daemon to the end and check exactly-once, no orphans, a whole site; `refused` names the
+    arrivals that must end in failed/, each once, with its reason beside it."""
     d = Daemon(cfg, tmp / "final.log")
     try:
         end = time.time() + 120
@@ -51,7 +54,10 @@ def finish_and_check(s, cfg: Path, tmp: Path, inputs: dict[str, str]) -> None:
     stored = stored_shas(db_location(s))
     assert sorted(stored) == sorted(inputs.values()), d.text()  # each exactly once
     assert [p for p in s.paths.inbox.rglob("*") if p.is_file()] == []
-    assert not s.paths.failed.exists() or not any(s.paths.failed.iterdir())
+    assert os.listdir(s.paths.inbox) == []  # pipes and symlinks too
+    in_failed = sorted(os.listdir(s.paths.failed)) if s.paths.failed.exists() else []
+    assert [n for n in in_failed if not n.endswith(".reason.txt")] == sorted(failed_name(n) for n in refused), in_failed
+    assert len(in_failed) == 2 * len(refused)
     db = open_db(s)
     assert check(s, db) == []  # every row has its file and sha256, every file its row, the index matches
     db.close()
@@ -109,6 +115,14 @@ def test_random_kill_9_loop(archive_config, tmp_path):
     scan = s.paths.inbox / "scan.png"  # a page that goes through OCR, so kills land in recognition too
     Image.fromarray(page_image(["关于召开档案工作会议的通知", "各处室：定于下周召开会议。"], height=600)).save(scan)
     files[scan.name] = scan
+    # hostile arrivals in the mix: a pipe, bad bytes under an 80-hanzi name, a dangling symlink, and a real
+    # document under a name that is not UTF-8 (stored, under its escaped name)
+    os.mkfifo(s.paths.inbox / "pipe.pdf")
+    (s.paths.inbox / ("关于" * 40 + ".pdf")).write_bytes(b"%PDF-1.4 not really" * 10)
+    (s.paths.inbox / "dangling.pdf").symlink_to(tmp_path / "never-written.pdf")
+    refused = frozenset({"pipe.pdf", "关于" * 40 + ".pdf", "dangling.pdf"})
+    files[os.fsdecode(b"\xb0\xa1\xff.pdf")] = make_inputs(tmp_path / "named", 1, start=20)["doc20.pdf"].rename(
+        s.paths.inbox / os.fsdecode(b"\xb0\xa1\xff.pdf"))
     arrivals = make_inputs(tmp_path / "later", 4, start=6)
     inputs = {n: sha256(p) for n, p in {**files, **arrivals}.items()}
     db_path = db_location(s)
@@ -125,4 +139,4 @@ def test_random_kill_9_loop(archive_config, tmp_path):
             p.rename(s.paths.inbox / p.name)
     for p in pending:
         p.rename(s.paths.inbox / p.name)
-    finish_and_check(s, cfg, tmp_path, inputs)
+    finish_and_check(s, cfg, tmp_path, inputs, refused)

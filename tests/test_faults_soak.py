@@ -6,8 +6,8 @@ from archiver.bench import soak
 
 
 def test_soak_short_mode(tmp_path, capsys):
-    # 0.6 of ~20 items are faults: the round-robin deals each of the 12 kinds once
-    code = soak.main(["--pages", "27", "--fault-rate", "0.6", "--seed", "5", "--work", str(tmp_path / "soak"),
+    # 0.65 of ~35 items are faults: the round-robin deals each of the 18 kinds once
+    code = soak.main(["--pages", "40", "--fault-rate", "0.65", "--seed", "5", "--work", str(tmp_path / "soak"),
                       "--timeout", "300"])
     out = capsys.readouterr().out
     assert code == 0, out

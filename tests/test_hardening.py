@@ -475,3 +475,44 @@ def test_a_second_daemon_on_the_same_inbox_under_another_archive_refuses(archive
         assert main(["--config", str(other), "watch", "--max-seconds", "1"]) == ArchiveLocked.exit_code
     assert f"the inbox {s.paths.inbox} is in use" in capsys.readouterr().err
     assert os.listdir(s.paths.inbox) == []  # nothing is put in the drop folder for the lock
+
+
+def test_a_bad_name_template_is_refused_when_the_config_is_read(tmp_path):
+    from archiver.errors import ConfigError
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text('archive: {name_template: "{year}/{nonsense}{ext}"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="name_template has an unknown field 'nonsense'"):
+        config.load(cfg)
+    cfg.write_text('archive: {name_template: "{year}/{archival_code}-{issuer}{ext}"}\n', encoding="utf-8")
+    assert config.load(cfg).archive.name_template.startswith("{year}")
+
+
+@pytest.mark.sqlite_only  # holds the SQLite file's lock from outside
+def test_a_bad_file_met_while_the_database_is_held_waits_in_the_inbox_with_nothing_half_done(archive_config):
+    """Found by the soak: a failure could not be recorded while another writer held the database, and the
+    file sat in failed/ with no failure row. It now stays in the inbox until it can be recorded."""
+    import sqlite3
+
+    text = archive_config.read_text(encoding="utf-8")
+    archive_config.write_text(text.replace('database: {url: "sqlite:///', 'database: {busy_timeout: 0.2, url: "sqlite:///'),
+                              encoding="utf-8")
+    s = config.load(archive_config)
+    assert s.database.busy_timeout == 0.2
+    pipeline = make_pipeline(s)
+    bad = badfiles.zip_file(s.paths.inbox / "zip-as.pdf")
+    t = [0.0]
+    w = Watcher(s, pipeline, clock=lambda: t[0])
+    other = sqlite3.connect(s.paths.archive / "archive.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        first = one_pass(w, t)
+        assert [o.status for o in first] == ["retry"] and bad.exists()
+        assert not s.paths.failed.exists() or list(s.paths.failed.iterdir()) == []
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    second = one_pass(w, t)
+    assert [o.status for o in second] == ["failed"] and not bad.exists()
+    assert [f.original_name for f in failures(pipeline)] == ["zip-as.pdf"]
+    assert (s.paths.failed / "zip-as.pdf.reason.txt").exists()

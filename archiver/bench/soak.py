@@ -75,7 +75,8 @@ def write_config(work: Path, site: bool) -> Path:
         f"ocr: {{weights: '{ROOT / 'archiver/ocr/weights'}', threads: 1}}\n"
         f"rules: {{folder: '{ROOT / 'rules'}'}}\n"
         f"site: {{auto_build: {'true' if site else 'false'}, templates: '{ROOT / 'templates'}'}}\n"
-        "watch: {stable_seconds: 0.5, rescan_seconds: 2, empty_seconds: 5, max_interrupted: 100}\n", encoding="utf-8")
+        "watch: {stable_seconds: 0.5, rescan_seconds: 2, empty_seconds: 5, settle_seconds: 5, max_interrupted: 100}\n",
+        encoding="utf-8")
     return cfg
 
 
