@@ -1,7 +1,6 @@
 """Page analysis on pages drawn at test time with a CJK font."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np

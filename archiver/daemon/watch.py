@@ -19,10 +19,9 @@ from watchdog.observers.polling import PollingObserver
 
 from archiver.config import Settings
 from archiver.errors import ArchiverError
+from archiver.ingest.intake import kind_of
 from archiver.pipeline import Outcome, Pipeline
 from archiver.shown import shown
-
-from archiver.ingest.intake import kind_of
 
 from .readiness import Readiness, candidates, escapes, ignored
 from .recovery import recover

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from .decode import greedy_decode
+from .decode import best_path
 
 NEG_INF = float("-inf")
 _TABLES: dict[tuple[int, int], tuple] = {}
@@ -60,23 +60,6 @@ def _tables(charset, lm):
         _TABLES.clear()
     _TABLES[key] = (charset, lm, is_cjk, lm_id)
     return is_cjk, lm_id
-
-
-def _greedy(best: np.ndarray, best_p: np.ndarray) -> tuple[list[int], float]:
-    """greedy_decode from the argmax already computed (same result, same confidence)."""
-    ids: list[int] = []
-    confs: list[float] = []
-    prev = 0
-    for k, p in zip(best.tolist(), best_p.tolist()):
-        if k != 0 and k != prev:
-            ids.append(k)
-            confs.append(p)
-        elif k != 0:
-            confs[-1] = max(confs[-1], p)
-        prev = k
-    if not ids:
-        return [], float(best_p.mean())
-    return ids, float(np.mean(confs))
 
 
 def aligned_confidence(probs: np.ndarray, ids: list[int]) -> float:
@@ -145,7 +128,7 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
     best_p = probs[np.arange(T), best]
     is_cert = best_p >= certain
     if is_cert.all():
-        return _greedy(best, best_p)
+        return best_path(best, best_p)
     use_lm = lm is not None and lm_weight != 0.0
     is_cjk, lm_id = _tables(charset, lm if use_lm else None)
     bonus = 0.0
@@ -298,7 +281,7 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
 
     top = max(beams.items(), key=lambda kv: _lse(kv[1][0], kv[1][1]))[0]
     ids = list(top)
-    g_ids, g_conf = _greedy(best, best_p)
+    g_ids, g_conf = best_path(best, best_p)
     if ids == g_ids:
         return ids, g_conf
     return ids, aligned_confidence(probs, ids)

@@ -15,7 +15,11 @@ def greedy_decode(probs: np.ndarray, length: int | None = None) -> tuple[list[in
     if probs.shape[0] == 0:
         return [], 0.0
     best = probs.argmax(axis=1)
-    best_p = probs[np.arange(len(best)), best]
+    return best_path(best, probs[np.arange(len(best)), best])
+
+
+def best_path(best: np.ndarray, best_p: np.ndarray) -> tuple[list[int], float]:
+    """greedy_decode from the per-column argmax and its probability (the beam search has both already)."""
     ids: list[int] = []
     confs: list[float] = []
     prev = 0
