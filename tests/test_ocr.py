@@ -152,6 +152,8 @@ def test_repeated_digits_are_read_exactly_in_a_font_never_seen_in_training(recog
     exact = sum(r.text == fold(t) for r, t in zip(readings, texts))
     assert all(r.text == t for r, t in zip(readings[:8], texts[:8])), [r.text for r in readings[:8]]
     assert exact >= 0.98 * len(texts), [(t, r.text) for r, t in zip(readings, texts) if r.text != fold(t)]
+    numeric = [(r.text, fold(t)) for r, t in zip(readings, texts) if not any("\u4e00" <= c <= "\u9fff" for c in t)]
+    assert sum(a == b for a, b in numeric) >= 0.99 * len(numeric), [p for p in numeric if p[0] != p[1]]
 
 
 def test_the_beam_decoder_needs_its_language_model(tmp_path):

@@ -12,7 +12,8 @@ What the language model may do, by design:
   mark gets no LM term at all, so a digit run, a hyphen or a decimal point is never rewritten toward
   likelier text; the preceding characters still count as the context of the next hanzi;
 - at a column whose acoustic best is a non-hanzi, non-blank symbol with p >= 0.5, hanzi are not
-  candidates at all;
+  candidates at all, and where it is a hanzi with p >= 0.5 no digit, letter or mark is (a hanzi the LM
+  finds unlikely must not turn into a symbol the LM does not score);
 - each hanzi gets an insertion bonus (default lm_weight times the model's mean hanzi cost on
   held-out text) so that the LM term does not, on average, favour dropping hanzi or choosing a
   non-hanzi candidate over a hanzi one.
@@ -152,8 +153,8 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
         b = best_l[t]
         if not any(c == b for _, c in lst):
             lst.append((best_pl[t], b))
-        if b != 0 and not is_cjk[b] and best_pl[t] >= 0.5:  # a confident non-hanzi: no hanzi here
-            lst = [(v, c) for v, c in lst if not is_cjk[c]]
+        if b != 0 and best_pl[t] >= 0.5:  # a confident read keeps its kind: the LM may only choose the hanzi
+            lst = [(v, c) for v, c in lst if c == 0 or is_cjk[c] == is_cjk[b]]  # among hanzi, never a digit
         lst.sort(reverse=True)
         lst = lst[:max_candidates]
         cand[t] = [(c, math.log(max(v, 1e-30))) for v, c in lst if c != 0]
