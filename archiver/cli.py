@@ -351,7 +351,7 @@ def cmd_serve(args, settings) -> int:
 
 
 def cmd_train_ocr(args, settings) -> int:
-    from .ocr import train
+    from training import train  # in a checkout: training/ sits beside the package
 
     train.main(args.train_args)
     return 0
@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port)")
     c.add_argument("--no-build", action="store_true", help="serve site/ as it is")
     c.set_defaults(func=cmd_serve)
-    c = sub.add_parser("train-ocr", help="train the recogniser (see python -m archiver.ocr.train --help)")
+    c = sub.add_parser("train-ocr", help="train the recogniser (see python -m training.train --help)")
     c.add_argument("train_args", nargs=argparse.REMAINDER)
     c.set_defaults(func=cmd_train_ocr)
     return p

@@ -1,11 +1,11 @@
-"""archiver.bench.scale at toy sizes: every part runs end to end, prints its tables and leaves nothing behind."""
+"""bench.scale at toy sizes: every part runs end to end, prints its tables and leaves nothing behind."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from archiver.bench import scale
+from bench import scale
 
 PG_URL = os.environ.get("ARCHIVER_TEST_PG", "")
 REDIS_URL = os.environ.get("ARCHIVER_TEST_REDIS", "")
@@ -47,7 +47,7 @@ def test_search_and_writers_parts_print_their_tables(backend, tmp_path, capsys):
         assert "PostgreSQL plans" in printed
         assert _scale_databases(pg) == before  # every database it made was dropped
     section = out.read_text(encoding="utf-8")
-    assert section.count("<!-- scale -->") == 1 and "python -m archiver.bench.scale --parts search,writers" in section
+    assert section.count("<!-- scale -->") == 1 and "python -m bench.scale --parts search,writers" in section
 
 
 @pytest.mark.sqlite_only

@@ -18,8 +18,8 @@ from archiver.storage import jobs
 from archiver.storage.db import open_database
 from archiver.workers.dispatch import Dispatcher
 
-from .crashkit import Daemon, db_location, sha256, stored_shas
-from .helpers import page_image, text_pdf
+from .support.crashkit import Daemon, db_location, sha256, stored_shas
+from .support.helpers import page_image, text_pdf
 
 REDIS_URL = os.environ.get("ARCHIVER_TEST_REDIS", "")
 

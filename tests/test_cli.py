@@ -7,7 +7,7 @@ import pytest
 
 from archiver.cli import main
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 NOTICE = ["上海市普陀区人民政府关于加强安全生产工作的通知", "普府发〔2024〕12号", "各街道办事处：", "现将有关事项通知如下。",
           "上海市普陀区人民政府", "2024年3月1日"]

@@ -14,9 +14,9 @@ from archiver.archive_files import failed_name
 from archiver.check import check
 from archiver.cli import open_db
 
-from .crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location, sha256,
+from .support.crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location, sha256,
                        stored_shas, table_names)
-from .helpers import page_image, text_pdf
+from .support.helpers import page_image, text_pdf
 
 TOPICS = ["安全生产", "防汛防台", "春节值班", "预算管理", "信息公开", "疫情防控", "节能减排", "档案管理", "人才引进",
           "消防检查", "交通整治", "垃圾分类"]

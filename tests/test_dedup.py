@@ -6,7 +6,7 @@ import numpy as np
 
 from archiver.dedup import find_near_duplicate, hamming, page_hash, text_similarity
 
-from .helpers import page_image
+from .support.helpers import page_image
 
 BODY = ["上海市普陀区人民政府关于加强安全生产工作的通知", "各街道办事处、镇人民政府：", "为进一步落实安全生产责任，",
         "现将有关事项通知如下。", "一、提高认识，加强领导。", "二、突出重点，强化检查。"]

@@ -17,7 +17,7 @@ from archiver.daemon.watch import Watcher
 from archiver.storage import repository
 from archiver.storage.tables import Failure
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 NOTICE = ["江苏省教育厅文件", "苏教发〔2024〕8号", "江苏省教育厅关于做好2024年寒假安全工作的通知", "各设区市教育局：",
           "寒假将至，现就有关工作通知如下。", "江苏省教育厅", "2024年1月5日"]

@@ -10,7 +10,7 @@ from archiver.cli import main, make_pipeline
 from archiver.storage import repository
 from archiver.storage.search import search
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 
 def kinds(problems) -> list[tuple[str, str]]:

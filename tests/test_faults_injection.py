@@ -10,7 +10,7 @@ from archiver.errors import QueryError
 from archiver.storage import repository
 from archiver.storage.search import search
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 HOSTILE_QUERIES = [
     '"', '通知"', '"通知', '""', "'", "*", "通知*", "*通知", "NEAR", "NEAR(通知 安全)", "NEAR(通知 安全, 2)",

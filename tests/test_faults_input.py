@@ -9,13 +9,13 @@ import pytest
 
 from archiver import config
 from archiver.cli import make_pipeline
-from archiver.bench import badfiles
+from bench import badfiles
 from archiver.daemon.watch import Watcher
 from archiver.ingest import intake
 from archiver.storage import repository
 from archiver.storage.tables import Failure, JobRow
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 NOTICE = ["国务院办公厅文件", "国办发〔2024〕5号", "国务院办公厅关于做好春节期间安全工作的通知", "各省、自治区、直辖市人民政府：",
           "现将有关事项通知如下。", "国务院办公厅", "2024年1月20日"]

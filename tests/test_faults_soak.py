@@ -2,7 +2,7 @@
 and every invariant it checks holds."""
 from __future__ import annotations
 
-from archiver.bench import soak
+from bench import soak
 
 
 def test_soak_short_mode(tmp_path, capsys):

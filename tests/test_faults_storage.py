@@ -19,7 +19,7 @@ from archiver.daemon.watch import Watcher
 from archiver.storage import repository
 from archiver.storage.tables import Failure, JobRow
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 NOTICE = ["浙江省财政厅文件", "浙财预〔2024〕3号", "浙江省财政厅关于下达2024年预算的通知", "各市财政局：",
           "现将2024年预算指标下达给你们。", "浙江省财政厅", "2024年2月1日"]
@@ -198,7 +198,7 @@ def test_a_really_full_archive_disk(archive_config, tmp_path):
 @pytest.mark.sqlite_only  # holds the SQLite file's lock from outside
 def test_the_daemon_waits_for_a_database_locked_at_start_up(archive_config, tmp_path):
     """Found by the soak: another writer holding the database while the daemon (re)starts used to kill it."""
-    from .crashkit import Daemon
+    from .support.crashkit import Daemon
 
     s = settings_with(archive_config, "database: {url: sqlite:///archive/archive.db, busy_timeout: 0.2}\n")
     make_pipeline(s).db.close()  # the database exists, at head

@@ -12,7 +12,7 @@ from archiver.cli import main
 from archiver.errors import ConfigError
 from archiver.storage import repository as repo
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 NOTICE = ["上海市人民政府文件", "沪府发〔2024〕12号", "上海市人民政府关于做好防汛工作的通知", "各区人民政府：",
           "现将有关事项通知如下。", "上海市人民政府", "2024年3月1日", "（此件公开发布）", "抄送：市委办公厅。",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from archiver.bench.gongwen import Score, canon
-from archiver.bench.gongwen_pages import FIELDS, make_sample
+from bench.gongwen import Score, canon
+from bench.gongwen_pages import FIELDS, make_sample
 from archiver.classify.gongwen import extract
 
 

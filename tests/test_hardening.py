@@ -21,20 +21,20 @@ from PIL import Image
 from archiver import config
 from archiver.archive_lock import ArchiveLock
 from archiver.batch import ingest
-from archiver.bench import badfiles
+from bench import badfiles
 from archiver.cli import main, make_pipeline
 from archiver.daemon.recovery import recover
 from archiver.daemon.watch import Watcher
 from archiver.errors import ArchiveLocked, CorruptFile, FontMissing, QueryError, StorageBusy, UnsupportedFile
 from archiver.ingest import intake, rasterize
-from archiver.ocr import fonts
+from training import fonts
 from archiver.shown import ShownFormatter, shown
 from archiver.storage import jobs, repository
 from archiver.storage.search import MAX_QUERY_CHARS, search
 from archiver.storage.tables import Failure, JobRow
 
 from .conftest import ROOT
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 NOTICE = ["江苏省教育厅文件", "苏教发〔2024〕8号", "江苏省教育厅关于做好2024年寒假安全工作的通知", "各设区市教育局：",
           "寒假将至，现就有关工作通知如下。", "江苏省教育厅", "2024年1月5日"]

@@ -11,7 +11,7 @@ from archiver.errors import CorruptFile, UnsupportedFile
 from archiver.ingest.intake import take_in
 from archiver.ingest.rasterize import pages
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 
 def test_type_is_sniffed_from_content_not_extension(tmp_path):

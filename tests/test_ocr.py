@@ -10,14 +10,14 @@ import torch
 from archiver.errors import RecognizerUnavailable
 from archiver.ocr.charset import Charset, fold, gb2312_hanzi
 from archiver.ocr.decode import greedy_decode
-from archiver.ocr.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
+from training.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
 from archiver.ocr.metrics import cer
 from archiver.ocr.model import CRNN, ModelConfig
-from archiver.ocr.prep import normalise, pad_batch
+from archiver.ocr.prep import HEIGHT, normalise, pad_batch, to_height
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
-from archiver.ocr.render import HEIGHT, RenderStyle, crop_line, draw_line, to_height
-from archiver.ocr.synth import LineSynth
-from archiver.ocr.textgen import TextSource
+from training.render import RenderStyle, crop_line, draw_line
+from training.synth import LineSynth
+from training.textgen import TextSource
 
 def test_charset_has_gb2312_ascii_and_gongwen_symbols():
     cs = Charset.default()

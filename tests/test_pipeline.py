@@ -17,7 +17,7 @@ from archiver.daemon.watch import Watcher
 from archiver.storage import repository
 from archiver.storage.search import search
 
-from .helpers import page_image, text_pdf
+from .support.helpers import page_image, text_pdf
 
 NOTICE = ["上海市普陀区人民政府文件", "普府发〔2024〕12号", "上海市普陀区人民政府关于加强安全生产工作的通知",
           "各街道办事处、镇人民政府：", "为落实安全生产责任，现将有关事项通知如下。", "上海市普陀区人民政府",

@@ -65,7 +65,7 @@ def test_a_store_waiting_on_another_store_past_the_lock_timeout_is_retried(archi
     from archiver.cli import make_pipeline
     from archiver.storage.db import STORE_LOCK, open_database
 
-    from .helpers import text_pdf
+    from .support.helpers import text_pdf
 
     cfg = archive_config
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("database: {url: ", "database: {busy_timeout: 0.3, url: "),

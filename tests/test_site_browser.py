@@ -17,7 +17,7 @@ import pytest
 
 from archiver.cli import main
 
-from .helpers import text_pdf
+from .support.helpers import text_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium"))

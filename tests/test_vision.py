@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from archiver.ocr import fonts
+from training import fonts
 from archiver.vision import (LineCrop, PageLayout, analyse_page, binarise, estimate_skew, find_lines,
                              normalise_background, rotate, suppress_red, to_gray)
 
@@ -322,7 +322,7 @@ def test_a_seal_ring_cut_by_bold_black_text_is_still_one_seal():
 def test_seal_on_a_faded_jpeg_scan_is_lifted_to_paper_and_the_date_stays_dark():
     # A scan's JPEG keeps colour at half resolution: the seal's thin red strokes come out greyish and fail
     # a redness test, so only masking red pixels left them on the page as grey ink over the date.
-    from archiver.bench.scansim import simulate
+    from bench.scansim import simulate
     from archiver.vision.red import separate_red
 
     mixed, clean, _, _ = ring_seal_over_date()
@@ -456,7 +456,7 @@ def test_dust_is_removed_but_punctuation_stays():
 
 
 def test_blank_dusty_scan_has_no_lines():
-    from archiver.bench.scansim import simulate
+    from bench.scansim import simulate
 
     page = simulate(np.full((1100, 800, 3), 255, np.uint8), "office", seed=5, rotate=1.5)
     assert analyse_page(page).lines == ()
@@ -473,7 +473,7 @@ def test_huge_image_is_analysed_at_a_bounded_size_and_boxes_come_back_full_size(
 
 
 def test_bench_maps_found_boxes_back_onto_the_clean_page(reader):
-    from archiver.bench.page import Scan, levenshtein, page_boxes
+    from bench.page import Scan, levenshtein, page_boxes
 
     rgb, expected = text_page()
     scan = Scan("doc", 1, angle=2.4, turns=3)

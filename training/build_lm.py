@@ -4,7 +4,7 @@
 
 Text: the official-register corpus (../shared/data/corpus/*.txt.gz, one paragraph a line), folded
 as the recogniser's labels are (charset.fold: whitespace dropped, full-width letters and digits to
-ASCII), plus lines drawn from archiver.ocr.textgen.TextSource (发文字号, dates, amounts, phone
+ASCII), plus lines drawn from training.textgen.TextSource (发文字号, dates, amounts, phone
 numbers, headings, repeated digits, 公文 lines) so that numbers and their surroundings are modelled.
 Nothing under ../shared/data/gov-dev or ../shared/data/gongwen-real is read: those are for measuring.
 
@@ -61,7 +61,7 @@ def corpus_paragraphs(folder: Path, sample: float, seed: int) -> list[str]:
 
 
 def generated_lines(charset: Charset, scale: float) -> list[str]:
-    from archiver.ocr.textgen import TextSource
+    from training.textgen import TextSource
 
     src = TextSource(charset, seed=7, corpus=[])
     out: list[str] = []

@@ -1,11 +1,19 @@
 """Line images to model input: contrast normalisation, height 32, batches padded by width."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from .render import HEIGHT, to_height
-
+HEIGHT = 32  # rows of the recogniser's input
 MAX_WIDTH = 4096  # a line wider than this at height 32 is cut into pieces by the caller
+
+
+def to_height(img: np.ndarray, height: int = HEIGHT) -> np.ndarray:
+    """Scale a grey line image to the given height, keeping its aspect ratio (min width 8)."""
+    h, w = img.shape[:2]
+    new_w = max(8, int(round(w * height / h)))
+    interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
+    return cv2.resize(img, (new_w, height), interpolation=interp)
 
 
 def normalise(img: np.ndarray) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Whole-page benchmark of page analysis, and of page OCR against Tesseract and RapidOCR, in one run.
 
-    python -m archiver.bench.page [--sample 24] [--engines ours tesseract rapidocr] [--out docs/benchmarks.md]
+    python -m bench.page [--sample 24] [--engines ours tesseract rapidocr] [--out docs/benchmarks.md]
 
-Every gov-dev page is rasterised at 200 dpi and scanned by archiver.bench.scansim ("office":
+Every gov-dev page is rasterised at 200 dpi and scanned by bench.scansim ("office":
 ink fade, uneven light, blur, noise, specks, JPEG) at a seed fixed per page, rotated by up to ±3°,
 and about one page in seven is also turned by 90, 180 or 270 degrees. On all pages (or --max-pages):
 line recall and precision against lines.tsv (our boxes mapped back to the unrotated page, IoU >= 0.5),
@@ -25,10 +25,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from archiver.bench.lines import match
-from archiver.bench.report import write_section
-from archiver.bench.scansim import simulate
-from archiver.devdata import govdev
+from bench.lines import match
+from bench.report import write_section
+from bench.scansim import simulate
+from bench import govdev
 from archiver.ocr.charset import score_normalise
 from archiver.ocr.metrics import edit_distance as levenshtein
 from archiver.vision import analyse_page
@@ -209,7 +209,7 @@ def summarise(results: list[PageResult], engines: list[str]) -> tuple[str, dict]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m archiver.bench.page", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sample", type=int, default=24, help="pages read whole by every engine (0: none)")
     ap.add_argument("--max-pages", type=int, default=None, help="pages for the vision figures (default: all)")
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table)
     if args.out:
-        cmd = "python -m archiver.bench.page " + " ".join(argv if argv is not None else sys.argv[1:])
+        cmd = "python -m bench.page " + " ".join(argv if argv is not None else sys.argv[1:])
         write_section(args.out, "page", "## Page analysis and whole-page OCR (gov-dev, 200 dpi, simulated office scan)\n\n"
                       f"`{cmd.strip()}`: every page scanned at a fixed seed, rotated up to ±{MAX_SKEW:g}°, about "
                       f"{TURN_SHARE:.0%} turned 90/180/270; CER on {len([r for r in results if r.cer])} sampled pages "

@@ -1,7 +1,7 @@
 """Spine benchmark: ingest the gov-dev PDFs (text-layer path) into a fresh temporary archive, then
 time 100 searches.
 
-    python -m archiver.bench.ingest [--runs 3] [--out docs/benchmarks.md]"""
+    python -m bench.ingest [--runs 3] [--out docs/benchmarks.md]"""
 from __future__ import annotations
 
 import argparse
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from archiver import config
 from archiver.batch import ingest
-from archiver.bench.report import write_section
+from bench.report import write_section
 from archiver.cli import make_pipeline
-from archiver.devdata import govdev
+from bench import govdev
 from archiver.storage.search import search
 
 QUERIES = ["通知", "预算", "部门预算", "司法局", "财政拨款", "2024", "〔2012〕21号", "一般公共预算", "社会福利院", "万里街道",
@@ -23,7 +23,7 @@ QUERIES = ["通知", "预算", "部门预算", "司法局", "财政拨款", "202
 
 def one_run(pdfs: list[Path], tmp: Path) -> tuple[float, int, list[float]]:
     cfg = tmp / "config.yaml"
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     cfg.write_text(f"database: {{url: 'sqlite:///{tmp}/a.db'}}\nrules: {{folder: '{root}/rules'}}\n"
                    f"ocr: {{weights: '{root}/archiver/ocr/weights'}}\n"
                    f"site: {{auto_build: false, templates: '{root}/templates'}}\n", encoding="utf-8")
@@ -64,7 +64,7 @@ def main(argv=None) -> None:
     print(table)
     if args.out:
         write_section(args.out, "ingest", "## Ingest and search (spine)\n\n"
-                      f"`python -m archiver.bench.ingest --runs {args.runs}`: {args.runs} runs, 1 worker, SQLite.\n\n" + table)
+                      f"`python -m bench.ingest --runs {args.runs}`: {args.runs} runs, 1 worker, SQLite.\n\n" + table)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,21 @@
 """Scale benchmark: Celery workers, search over a large archive, and the single-writer store lock,
 each on SQLite and on PostgreSQL.
 
-    python -m archiver.bench.scale [--docs 100000] [--queries 100] [--parts workers,search,writers]
+    python -m bench.scale [--docs 100000] [--queries 100] [--parts workers,search,writers]
                                    [--runs 1] [--pg URL] [--broker URL] [--out docs/benchmarks.md]
 
 1. workers: `queue: celery` with 1, then 2 real `manage.py worker` processes (each `ocr: {threads: 1}`,
    `site: {auto_build: false}`) on a fresh database (SQLite file in a temporary folder, or a database
    created on the PostgreSQL server and dropped afterwards). Two workloads: image-only PDFs of 2
-   pages made from generated 公文 pages (archiver.bench.gongwen_pages) damaged by the office-scan
-   simulation (archiver.bench.scansim), which go through page analysis and OCR; and small PDFs with
+   pages made from generated 公文 pages (bench.gongwen_pages) damaged by the office-scan
+   simulation (bench.scansim), which go through page analysis and OCR; and small PDFs with
    a text layer, which need no OCR and so are bound by reading the PDF and storing. The clock starts
    at the first enqueue (the Dispatcher, as `manage.py watch` does it, once every worker answers a
    Celery ping) and stops when every document is in the `documents` table; a worker's first
    document includes its start-up (imports, loading the recogniser). Each run has its own Celery
    queue, deleted from Redis afterwards.
 2. search: --docs generated documents of about one page (500–1000 characters, the vocabulary of
-   archiver.bench.site and gongwen_pages) are bulk-loaded in big transactions: `documents` rows, one
+   bench.site and gongwen_pages) are bulk-loaded in big transactions: `documents` rows, one
    `pages` row each (page hash and text; no lines) and the search index through the real
    search.index_document (FTS5, or pg_search's table). On PostgreSQL the GIN index is dropped for
    the load and built afterwards, then ANALYZE. After one untimed pass over the distinct queries,
@@ -57,13 +57,13 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from archiver.bench import gongwen_pages, site
-from archiver.bench.report import write_section
+from bench import gongwen_pages, site
+from bench.report import write_section
 from archiver.storage import pg_search, search
 from archiver.storage.db import Database, open_database
 from archiver.storage.tables import FTS_TABLE, DocumentRow, PageRow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MANAGE = ROOT / "manage.py"
 DEFAULT_PG = "postgresql+psycopg://archiver:archiver@127.0.0.1:5432/postgres"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/14"
@@ -225,7 +225,7 @@ def scanned_workload(folder: Path, count: int, pages: int, seed: int) -> Workloa
     """Image-only PDFs: generated 公文 pages through the office-scan simulation, JPEG inside."""
     from PIL import Image
 
-    from archiver.bench.scansim import simulate
+    from bench.scansim import simulate
 
     folder.mkdir(parents=True, exist_ok=True)
     files = []
@@ -809,12 +809,12 @@ def _names(allowed: tuple[str, ...]):
 def command_line(argv: list[str]) -> str:
     """The command as run, with any password in a URL masked."""
     shown = [re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", a) for a in argv]
-    return " ".join(["python -m archiver.bench.scale", *map(shlex.quote, shown)])
+    return " ".join(["python -m bench.scale", *map(shlex.quote, shown)])
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    ap = argparse.ArgumentParser(prog="python -m archiver.bench.scale", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parts", type=_names(PARTS), default=list(PARTS), help="workers,search,writers (default: all)")
     ap.add_argument("--backends", type=_names(BACKENDS), default=list(BACKENDS), help="sqlite,postgresql (default: both)")

@@ -17,7 +17,7 @@ def default_root() -> Path:
     env = os.environ.get("ARCHIVER_GOVDEV")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gov-dev"
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gov-dev"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Site build benchmark: synthetic documents in SQLite, full rebuilds, a no-op rebuild, one more ingest.
 
-    python -m archiver.bench.site [--docs 10000] [--repeat 3] [--keep DIR] [--profile] [--write-report MD]
+    python -m bench.site [--docs 10000] [--repeat 3] [--keep DIR] [--profile] [--write-report MD]
 
 Documents are made in memory (a few pages of 公文-like lines each; categories, 文种, years and
 issuers varied) and stored through the repository into a real SQLite file, as ingests store them.
@@ -27,7 +27,7 @@ from archiver.storage import repository
 from archiver.storage.db import open_database
 from archiver.storage.views import DocumentView, LineView, PageView, RuleHitView
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 PLACES = ["北京市", "上海市", "广东省", "浙江省", "江苏省", "四川省", "湖北省", "山东省", "河南省", "福建省",
           "杭州市", "南京市", "成都市", "武汉市", "苏州市", "宁波市", "厦门市", "青岛市", "西安市", "长沙市"]
@@ -182,7 +182,7 @@ def _row(name: str, times: list[tuple[float, float]], report: BuildReport) -> tu
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m archiver.bench.site", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.site", description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="full rebuilds to time (the median is reported)")
@@ -256,9 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(notes)
         if args.write_report:
-            from archiver.bench.report import write_section
+            from bench.report import write_section
 
-            write_section(args.write_report, "site", "## Site build (`python -m archiver.bench.site`)\n\n"
+            write_section(args.write_report, "site", "## Site build (`python -m bench.site`)\n\n"
                           f"Synthetic 公文 views stored through the repository into SQLite; a rebuild is what "
                           f"`manage.py` runs after an ingest (load every document, render, write what changed).\n\n"
                           f"{body}\n\n{notes}\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from archiver.ocr import fonts
+from training import fonts
 
 FONT_TTC = fonts.path_of("WenQuanYi Zen Hei")  # TrueType outlines: reportlab can embed it
 SERIF = fonts.path_of("Noto Serif SC")

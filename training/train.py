@@ -1,8 +1,8 @@
 """Train the CRNN on synthetic lines: resumable checkpoints, periodic evaluation on a fixed
 synthetic set and on real gov-dev lines (never trained on), a CER log, bf16 autocast on CPU.
 
-    python -m archiver.ocr.train --out runs/ocr --hours 2
-    python -m archiver.ocr.train --out runs/ocr --export archiver/ocr/weights
+    python -m training.train --out runs/ocr --hours 2
+    python -m training.train --out runs/ocr --export archiver/ocr/weights
 """
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, IterableDataset
 
-from .charset import Charset, score_normalise
-from .decode import greedy_decode
-from .metrics import cer
-from .model import CRNN, ModelConfig, count_parameters
-from .prep import normalise, pad_batch
+from archiver.ocr.charset import Charset, score_normalise
+from archiver.ocr.decode import greedy_decode
+from archiver.ocr.metrics import cer
+from archiver.ocr.model import CRNN, ModelConfig, count_parameters
+from archiver.ocr.prep import normalise, pad_batch
 from .synth import LineSynth
 
 
@@ -93,7 +93,7 @@ class Evaluator:
         s = [synth.sample() for _ in range(n_synth)]
         self.sets: dict[str, tuple[list[np.ndarray], list[str]]] = {"synth": ([x.image for x in s], [x.text for x in s])}
         try:
-            from archiver.devdata import govdev
+            from bench import govdev
 
             root = govdev.default_root()
             lines = govdev.select(govdev.read_lines(root), n_real_cjk, n_real_num, seed=1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from archiver.ocr import fonts
+from training import fonts
 
 DPI = 150
 MM = DPI / 25.4

@@ -1,7 +1,7 @@
 """公文 field extraction benchmark: generated GB/T 9704 pages and the three gov-dev 公文 templates,
 on the clean text and on simulated scans read by our page analysis + recogniser (as the pipeline).
 
-    python -m archiver.bench.gongwen [--samples 48] [--level office] [--out docs/benchmarks.md]
+    python -m bench.gongwen [--samples 48] [--level office] [--out docs/benchmarks.md]
 
 Per field: accuracy = exact matches (after NFKC, whitespace removed, brackets of 发文字号 unified)
 over the pages that have the field; precision = correct values over values given; invented =
@@ -16,13 +16,13 @@ import os
 import time
 from pathlib import Path
 
-from archiver.bench.gongwen_pages import FIELDS, make_sample
-from archiver.bench.report import write_section
-from archiver.bench.scansim import simulate
+from bench.gongwen_pages import FIELDS, make_sample
+from bench.report import write_section
+from bench.scansim import simulate
 from archiver.classify.gongwen import extract
 from archiver.classify.patterns import norm
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 GOVDEV_DPI = 150
 # Ground truth for the three 公文 templates of gov-dev, read off the documents by hand. The placeholder
 # notice's "Xxxx 发〔20xx〕xxx 号" and dates are no values: nothing may be read from them.
@@ -129,7 +129,7 @@ class Score:
 def govdev_pages(root: Path):
     """(name, page texts, page boxes, page images) of the three 公文 templates, from their text layer."""
     from archiver.ingest.rasterize import text_layer
-    from archiver.devdata import govdev
+    from bench import govdev
 
     for name in GOVDEV:
         pdf = root / "pdfs" / f"{name}.pdf"
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="write a section into this markdown file")
     ap.add_argument("--misses", action="store_true", help="print every wrong field")
     args = ap.parse_args(argv)
-    from archiver.devdata import govdev
+    from bench import govdev
 
     clean, scanned = Score(), Score()
     gd_clean, gd_scanned = Score(), Score()
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 gd_scanned.add(name, truth, extract(["\n".join(t) for t, _ in read], [b for _, b in read]))
     parts = [f"{args.samples} generated 公文 pages (seeds {args.first_seed}–{args.first_seed + args.samples - 1}, "
              f"{GOVDEV_DPI} dpi), scan level `{args.level}`; command: "
-             f"`python -m archiver.bench.gongwen --samples {args.samples} --level {args.level} --out docs/benchmarks.md`", ""]
+             f"`python -m bench.gongwen --samples {args.samples} --level {args.level} --out docs/benchmarks.md`", ""]
     parts.append(table("Generated pages, clean text (the lines as drawn)", clean))
     if cache:
         parts.append(table("Generated pages, simulated scan → page analysis → recogniser", scanned))

@@ -11,8 +11,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import FALLBACK, FontSpec, by_name, coverage
 
-HEIGHT = 32
-
 
 @functools.lru_cache(maxsize=512)
 def _face(spec: FontSpec, size: int) -> ImageFont.FreeTypeFont:
@@ -90,13 +88,3 @@ def crop_line(canvas: np.ndarray, em: tuple[int, int], paper: int, rng: random.R
     lft = max(0, left - j(0.0, 0.5))
     r = min(canvas.shape[1], right + 1 + j(0.0, 0.5))
     return canvas[t:b, lft:r]
-
-
-def to_height(img: np.ndarray, height: int = HEIGHT) -> np.ndarray:
-    """Scale a grey line image to the given height, keeping its aspect ratio (min width 8)."""
-    import cv2
-
-    h, w = img.shape[:2]
-    new_w = max(8, int(round(w * height / h)))
-    interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    return cv2.resize(img, (new_w, height), interpolation=interp)

@@ -1,7 +1,7 @@
 """Line-recognition benchmark on real 公文: ours against Tesseract (chi_sim, --psm 7) and RapidOCR
 (PP-OCRv4 recognition only), on the same line crops, in one run.
 
-    python -m archiver.bench.ocr [--cjk 400 --num 200] [--levels clean office] [--out docs/benchmarks.md]
+    python -m bench.ocr [--cjk 400 --num 200] [--levels clean office] [--out docs/benchmarks.md]
 
 gov-dev PDFs are rasterised at 200 dpi, damaged by a simulated scan at fixed seeds, and cut at
 the ground-truth line boxes. CER is scored after NFKC with whitespace removed."""
@@ -17,9 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from archiver.bench.report import write_section
-from archiver.bench.scansim import simulate
-from archiver.devdata import govdev
+from bench.report import write_section
+from bench.scansim import simulate
+from bench import govdev
 from archiver.ocr.charset import score_normalise
 from archiver.ocr.metrics import edit_distance
 
@@ -110,7 +110,7 @@ def main(argv=None) -> None:
     print()
     print(table)
     if args.out:
-        cmd = "python -m archiver.bench.ocr " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
+        cmd = "python -m bench.ocr " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
         write_section(args.out, "ocr", f"## Line recognition (gov-dev, 200 dpi, simulated scan)\n\n"
                       f"`{cmd.strip()}`: {len(lines)} lines ({args.cjk} CJK + {args.num} numeric sampled, seed {args.seed}), "
                       f"{args.threads} threads.\n\n{table}")

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from archiver.ocr.charset import Charset, fold
+from archiver.ocr.prep import to_height
+
 from . import augment
-from .charset import Charset, fold
 from .fonts import TRAINING_FONTS, FontSpec, require
-from .render import RenderStyle, crop_line, draw_line, to_height
+from .render import RenderStyle, crop_line, draw_line
 from .textgen import TextSource
 
 

@@ -1,6 +1,6 @@
 """Line-finding recall and precision of archiver.vision on the gov-dev PDFs.
 
-    python -m archiver.bench.lines [--dpi 200] [--docs N] [--pages N] [--rotate DEG] [--scan] [--show DIR]
+    python -m bench.lines [--dpi 200] [--docs N] [--pages N] [--rotate DEG] [--scan] [--show DIR]
 
 Pages are rasterised, optionally turned by --rotate degrees (counter-clockwise) and given a fixed,
 seeded scan-like damage (--scan: uneven light, grey paper, blur, noise, JPEG), and analysed;
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from archiver.devdata import govdev
+from bench import govdev
 from archiver.vision import analyse_page, rotate
 
 
@@ -125,7 +125,7 @@ def _row(name: str, t: Tally) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m archiver.bench.lines", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m bench.lines", description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=None, help="gov-dev folder (default: beside the project)")
     p.add_argument("--dpi", type=int, default=200)
     p.add_argument("--docs", type=int, default=None, help="only the first N documents")

@@ -1,7 +1,7 @@
 """Near-duplicate benchmark: do rescans of a stored document match it, while two documents on one
 template do not?
 
-    python -m archiver.bench.rescan [--out docs/benchmarks.md]
+    python -m bench.rescan [--out docs/benchmarks.md]
 
 The gov-dev PDFs are ingested from their text layers. Then each of the chosen documents is
 "rescanned": rasterised at 150 dpi, damaged by the office-scan simulation with a slight rotation,
@@ -20,12 +20,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from archiver.bench.report import write_section
-from archiver.bench.scansim import simulate
+from bench.report import write_section
+from bench.scansim import simulate
 from archiver.dedup import text_similarity
-from archiver.devdata import govdev
+from bench import govdev
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RESCANNED = ("copilothelp_notice_filled", "putuo_welfarehome_2024_unit_budget")
 TEMPLATE_PAIR = ("putuo_wanli_2023_dept_budget", "putuo_wanli_2024_dept_budget")
 
@@ -86,7 +86,7 @@ def main(argv=None) -> None:
     text = "\n".join(table) + "\n"
     print(text)
     if args.out:
-        cmd = "python -m archiver.bench.rescan " + " ".join(argv if argv is not None else sys.argv[1:])
+        cmd = "python -m bench.rescan " + " ".join(argv if argv is not None else sys.argv[1:])
         write_section(args.out, "rescan", "## Near duplicates: rescans against same-template documents\n\n"
                       f"`{cmd.strip()}`: rescans at 150 dpi, office-scan damage, {args.rotate}° rotation, "
                       f"JPEG quality 70; threshold from config.yaml `dedup.text_similarity`.\n\n{text}")

@@ -1,7 +1,7 @@
 """Is bf16 autocast numerically sound for our CRNN? Compares CTC loss and best paths of the same
 weights in fp32 and under bf16 autocast (the LSTM and CTC stay fp32 by design).
 
-    python -m archiver.bench.precision [--run runs/ocr] [--n 64]"""
+    python -m bench.precision [--run runs/ocr] [--n 64]"""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,7 @@ import torch
 from archiver.ocr.charset import Charset
 from archiver.ocr.model import CRNN, ModelConfig
 from archiver.ocr.prep import normalise, pad_batch
-from archiver.ocr.synth import LineSynth
+from training.synth import LineSynth
 
 
 def main(argv=None) -> None:

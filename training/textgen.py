@@ -9,7 +9,7 @@ import sys
 from itertools import accumulate
 from pathlib import Path
 
-from .charset import Charset
+from archiver.ocr.charset import Charset
 
 CN_DIGITS = "〇一二三四五六七八九"
 HEAD_NUMS = "一二三四五六七八九十"
@@ -24,7 +24,7 @@ PUNCT_END = "。。。；：！？"
 LATIN_WORDS = ["PDF", "GDP", "CPI", "PPP", "Email", "www", "gov", "cn", "No", "ID", "OA", "Excel", "A4", "GB/T"]
 
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "corpus"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "corpus"
 
 
 def load_corpus(folder: Path, min_chars: int = 6) -> list[str]:

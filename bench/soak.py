@@ -2,7 +2,7 @@
 random, then check that nothing was lost, nothing stored twice, nothing left half-done; print pages per
 minute and the daemon's memory as the archive grows.
 
-    python -m archiver.bench.soak [--pages 2000] [--fault-rate 0.05] [--seed 1] [--work DIR] [--no-site]
+    python -m bench.soak [--pages 2000] [--fault-rate 0.05] [--seed 1] [--work DIR] [--no-site]
 
 Faults (each drawn item is a fault with probability --fault-rate; the kinds are dealt round-robin from a
 shuffled list, so a short run still meets every kind): kill -9 of the daemon at a random moment (it is
@@ -30,11 +30,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.bench import badfiles
-from archiver.bench.report import write_section
-from archiver.ocr import fonts
+from bench import badfiles
+from bench.report import write_section
+from training import fonts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 FONT = fonts.path_of("WenQuanYi Zen Hei")
 BAD_KINDS = ("random-bytes", "zero-bytes", "truncated-pdf", "encrypted-pdf", "zip-as-pdf", "page-count-bomb",
              "huge-image")
@@ -213,7 +213,7 @@ def drop(inbox: Path, src: Path, name: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m archiver.bench.soak", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=2000, help="pages of good documents to feed")
     ap.add_argument("--fault-rate", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=1)
@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     code = report(work, cfg, items, good, mem, injected, fed_s, rc, deaths, lines)
     print("\n".join(lines[1:]))
     if args.out:
-        write_section(args.out, "soak", "## Soak (`python -m archiver.bench.soak`)\n\n```\n" + "\n".join(lines) + "\n```\n")
+        write_section(args.out, "soak", "## Soak (`python -m bench.soak`)\n\n```\n" + "\n".join(lines) + "\n```\n")
     return code
 
 
