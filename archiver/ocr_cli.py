@@ -2,42 +2,50 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import ArchiverError, CorruptFile
+from .errors import ArchiverError, CorruptFile, UnsupportedFile
 from .ingest import intake, rasterize
 from .pipeline import make_reader, ocr_page
+from .shown import shown
 
 
-def _line_image(path: Path) -> np.ndarray:
+def _line_image(path: Path, max_pixels: int) -> np.ndarray:
+    """A line image, opened as a regular file only (a pipe never blocks us) and refused over the pixel limit."""
     try:
-        with Image.open(path) as im:
+        with os.fdopen(intake.open_regular(path), "rb") as f, Image.open(f) as im:
+            rasterize.check_pixels(shown(path), "line image", im.width, im.height, max_pixels)
             return np.asarray(im.convert("L"))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise CorruptFile(f"{path}: cannot read as an image ({exc})") from None
+    except intake.NotRegular as exc:
+        raise UnsupportedFile(f"{shown(path)}: {exc.what}, not a file") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise CorruptFile(f"{shown(path)}: cannot read as an image ({exc})") from None
 
 
 def run_ocr(args, settings) -> int:
     files = [Path(f) for f in args.files]
     for f in files:
-        if not f.is_file():
-            raise ArchiverError(f"{f}: no such file")
+        if not os.path.lexists(f):
+            raise ArchiverError(f"{shown(f)}: no such file")
     reader = make_reader(settings)
     if args.lines:
-        readings = reader.read([_line_image(f) for f in files])
+        readings = reader.read([_line_image(f, settings.intake.max_page_pixels) for f in files])
         for f, r in zip(files, readings):
             print(f"{f}\t{r.text}\t{r.confidence:.3f}")
         return 0
     intake_cfg = dataclasses.replace(settings.intake, use_text_layer=settings.intake.use_text_layer and not args.force_ocr)
     for f in files:
-        src = intake.take_in(f)
+        # the same limits as the daemon's, checked from the headers before anything is decoded
+        src = intake.take_in(f, max_bytes=int(intake_cfg.max_file_mb * 2**20))
         if len(files) > 1:
             print(f"==> {f} <==")
-        for page in rasterize.pages(src, intake_cfg.dpi, intake_cfg.use_text_layer, intake_cfg.max_pages):
+        for page in rasterize.pages(src, intake_cfg.dpi, intake_cfg.use_text_layer, max_pages=intake_cfg.max_pages,
+                                    max_pixels=intake_cfg.max_page_pixels):
             lines = page.text_lines if page.text_lines is not None else ocr_page(page.image, reader, settings.ocr.min_confidence)
             if page.number > 1:
                 print("\f", end="")

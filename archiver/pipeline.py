@@ -89,8 +89,9 @@ def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], rea
     """Everything about a document that does not need the database. Page images go to scratch."""
     pages: list[Page] = []
     images: list[Path] = []
-    for rp in rasterize.pages(source, settings.intake.dpi, settings.intake.use_text_layer, settings.intake.max_pages,
-                              settings.intake.max_page_pixels):
+    limits = settings.intake
+    for rp in rasterize.pages(source, limits.dpi, limits.use_text_layer, max_pages=limits.max_pages,
+                              max_pixels=limits.max_page_pixels):
         if rp.text_lines is not None:
             lines, kind = rp.text_lines, "text-layer"
         else:

@@ -1,6 +1,7 @@
 """config.yaml: read once, validated, one-line errors naming the key."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -55,5 +56,5 @@ def test_missing_config_file(tmp_path):
 
 def test_settings_are_frozen():
     s = config.load(ROOT / "config.yaml")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         s.workers = 3  # type: ignore[misc]

@@ -382,7 +382,7 @@ def test_a_tiff_over_the_page_limit_is_refused_before_any_frame_is_decoded(tmp_p
     src = intake.take_in(path)
     start = time.monotonic()
     with pytest.raises(CorruptFile, match="more than 2000 pages"):
-        next(iter(rasterize.pages(src, dpi=200, max_pages=2000)))  # not even the first frame comes out
+        next(iter(rasterize.pages(src, 200, True, max_pages=2000, max_pixels=80_000_000)))  # not even the first frame comes out
     assert time.monotonic() - start < 3
     assert rasterize.page_count(src) == 2001
 
@@ -516,3 +516,22 @@ def test_a_bad_file_met_while_the_database_is_held_waits_in_the_inbox_with_nothi
     assert [o.status for o in second] == ["failed"] and not bad.exists()
     assert [f.original_name for f in failures(pipeline)] == ["zip-as.pdf"]
     assert (s.paths.failed / "zip-as.pdf.reason.txt").exists()
+
+
+def test_the_ocr_command_checks_the_daemons_limits(archive_config, tmp_path, capsys):
+    text = archive_config.read_text(encoding="utf-8")
+    archive_config.write_text(text + "intake: {max_page_pixels: 1000000, max_file_mb: 1}\n", encoding="utf-8")
+    page = tmp_path / "page.png"
+    Image.new("L", (2000, 1000), 255).save(page)  # 2 megapixels: over this config's limit
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * (2 * 2**20))
+    for args, fragment in ((["ocr", str(page)], "intake.max_page_pixels"), (["ocr", "--lines", str(page)], "intake.max_page_pixels"),
+                           (["ocr", str(big)], "intake.max_file_mb")):
+        assert main(["--config", str(archive_config), *args]) == CorruptFile.exit_code, args
+        err = capsys.readouterr().err
+        assert fragment in err and err.count("\n") == 1, err
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    for args in (["ocr", str(fifo)], ["ocr", "--lines", str(fifo)]):  # refused at once, never opened
+        assert main(["--config", str(archive_config), *args]) == UnsupportedFile.exit_code
+        assert "named pipe" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from archiver.ocr.decode import greedy_decode
 from training.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
 from archiver.ocr.metrics import cer
 from archiver.ocr.model import CRNN, ModelConfig
-from archiver.ocr.prep import HEIGHT, normalise, pad_batch, to_height
+from archiver.ocr.prep import HEIGHT, MAX_WIDTH, normalise, pad_batch, to_height
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 from training.render import RenderStyle, crop_line, draw_line
 from training.synth import LineSynth
@@ -191,7 +191,7 @@ def test_bad_input_gives_empty_text_not_a_crash(recognizer):
     out = recognizer.read([empty, one_px, huge, blank])
     assert len(out) == 4
     assert out[0].text == "" and out[1].text == ""
-    assert isinstance(out[2].text, str)
+    assert len(out[2].text) <= MAX_WIDTH // 8  # cut at the widest input, not read whole (stride 8)
     assert len(out[3].text) <= 1
 
 

@@ -9,6 +9,8 @@ Screenshots go to $ARCHIVER_SCREENSHOTS when set (e.g. docs/screenshots), else t
 """
 from __future__ import annotations
 
+import json
+
 import os
 import threading
 from pathlib import Path
@@ -106,8 +108,16 @@ def notice_link(pg):
     return pg.locator("#recent tr", has_text="普府发〔2024〕12号").locator("a").first
 
 
-def image_loaded(pg, selector: str) -> bool:
-    return pg.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0")
+def image_loaded(pg, selector: str, timeout_ms: int = 15000) -> bool:
+    """The image has loaded with pixels, waiting for it (a loaded machine serves it late)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    check = f"() => {{ const img = document.querySelector({json.dumps(selector)}); return !!img && img.complete && img.naturalWidth > 0; }}"
+    try:
+        pg.wait_for_function(check, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def test_home_category_and_document_pages(archive, page, shots):

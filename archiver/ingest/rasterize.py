@@ -188,9 +188,9 @@ def page_count(source: SourceFile) -> int:
         raise CorruptFile(f"{source.name}: cannot decode image ({exc})") from None
 
 
-def pages(source: SourceFile, dpi: int, use_text_layer: bool = True, max_pages: int = 2000,
-          max_pixels: int | None = None) -> Iterator[RasterPage]:
-    """Every page of the source, in order; limits (pages, pixels per page) are checked before decoding."""
+def pages(source: SourceFile, dpi: int, use_text_layer: bool, *, max_pages: int, max_pixels: int) -> Iterator[RasterPage]:
+    """Every page of the source, in order; the limits (pages, pixels per page: intake.max_pages and
+    max_page_pixels, required of every caller) are checked before decoding."""
     if source.kind == "pdf":
         return pdf_pages(source.path, dpi, use_text_layer, max_pages, max_pixels)
     return image_pages(source.path, max_pages, max_pixels)
