@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from . import config as config_mod
+from .app import SiteWhenChanged, make_pipeline, open_db, pipeline_when_free, rebuild_site
 from .archive_lock import ArchiveLock
 from .errors import ArchiverError
 from .shown import ShownFormatter, shown
@@ -18,67 +19,7 @@ from .shown import ShownFormatter, shown
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
 
-def open_db(settings, create: bool = True):
-    """The database, created at head when empty; an older revision is an error naming the fix."""
-    from .storage.db import first_line, open_database
-
-    from sqlalchemy.exc import OperationalError
-
-    from .errors import StorageBusy
-
-    db = open_database(settings.database.url, busy_timeout=settings.database.busy_timeout)
-    try:
-        if create and db.current_revision() is None:
-            logging.getLogger("archiver").info("creating the database at %s", settings.database.url)
-            db.migrate()
-        db.check_current()
-    except OperationalError as exc:
-        db.close()
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
-            raise StorageBusy(f"database busy ({exc.orig}): another process holds it") from None
-        if db.backend == "postgresql":  # server down, refused, bad password: one line, not a traceback
-            raise StorageBusy(f"cannot reach the database {db.engine.url.render_as_string()}: {first_line(exc)}") from None
-        raise
-    return db
-
-
-def make_pipeline(settings, keep_source=False, worker=None):
-    from .pipeline import Pipeline
-
-    return Pipeline(settings, open_db(settings), keep_source=keep_source, worker=worker)
-
-
-def rebuild_site(settings, db) -> None:
-    from .site.build import SiteOptions, build_site
-    from .storage import repository
-
-    with db.session() as s:
-        docs = repository.get_documents(s)
-    # Incremental: unchanged document pages are not rendered again, unchanged files not rewritten.
-    report = build_site(docs, settings.paths.site, templates_dir=settings.site.templates, archive_dir=settings.paths.archive,
-                        options=SiteOptions(low_confidence=settings.ocr.low_confidence))
-    logging.getLogger("archiver").info("site: %d pages written, %d unchanged (%s)", report.written, report.unchanged,
-                                       settings.paths.site / "index.html")
-
-
 # --- commands ---------------------------------------------------------------------------
-def _pipeline_when_free(settings, wait_s: float = 120.0, worker=None):
-    """The daemon's pipeline; a database another writer holds at start-up is waited for, not a crash."""
-    import time
-
-    from .errors import StorageBusy
-
-    end = time.monotonic() + wait_s
-    while True:
-        try:
-            return make_pipeline(settings, worker=worker)
-        except StorageBusy as exc:
-            if time.monotonic() > end:
-                raise
-            logging.getLogger("archiver").warning("%s; waiting to start", exc.message)
-            time.sleep(2)
-
-
 def cmd_watch(args, settings) -> int:
     # A second daemon on this archive, or on this inbox under another config, refuses to start.
     inbox_lock = ArchiveLock(settings.paths.inbox, "watch", what="the inbox", on_folder=True)
@@ -89,8 +30,8 @@ def cmd_watch(args, settings) -> int:
 def _watch(args, settings) -> int:
     from .daemon.watch import Watcher
 
-    pipeline = _pipeline_when_free(settings)
-    site = _SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
+    pipeline = pipeline_when_free(settings)
+    site = SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
     if settings.queue == "celery":  # register and enqueue only; the site follows what the workers stored
         from .workers.dispatch import Dispatcher
 
@@ -104,22 +45,6 @@ def _watch(args, settings) -> int:
     return 0
 
 
-class _SiteWhenChanged:
-    """Rebuild the site when documents were added or removed since the last look (queue: celery)."""
-
-    def __init__(self, settings, db):
-        self.settings, self.db, self.seen = settings, db, None
-
-    def __call__(self) -> None:
-        from sqlalchemy import text
-
-        with self.db.session() as s:
-            now = tuple(s.execute(text("SELECT count(*), max(id) FROM documents")).one())
-        if now != self.seen:
-            rebuild_site(self.settings, self.db)
-            self.seen = now
-
-
 def cmd_worker(args, settings) -> int:
     from .errors import UsageError
     from .workers.worker import run_worker, worker_name
@@ -127,7 +52,7 @@ def cmd_worker(args, settings) -> int:
     if settings.queue != "celery":
         raise UsageError("manage.py worker takes jobs from Celery: set `queue: celery` in the config first "
                          "(with `queue: local`, `manage.py watch` processes files itself)")
-    run_worker(_pipeline_when_free(settings, worker=worker_name()))
+    run_worker(pipeline_when_free(settings, worker=worker_name()))
     return 0
 
 

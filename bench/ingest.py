@@ -13,7 +13,7 @@ from pathlib import Path
 from archiver import config
 from archiver.batch import ingest
 from bench.report import write_section
-from archiver.cli import make_pipeline
+from archiver.app import make_pipeline
 from bench import govdev
 from archiver.storage.search import search
 

@@ -698,7 +698,7 @@ def writer_process(config_path: str, index: int, count: int, seed: int, barrier,
     """One writer: store `count` documents as a Celery worker would, once every writer is ready."""
     try:
         from archiver import config
-        from archiver.cli import make_pipeline
+        from archiver.app import make_pipeline
 
         pipeline = make_pipeline(config.load(Path(config_path)), keep_source=True, worker=f"writer-{index}")
         docs = writer_documents(count, seed * 1000 + index, Path(config_path).parent / f"sources-{index}")

@@ -359,7 +359,7 @@ def report(work: Path, cfg: Path, items: list[Item], good: list[Item], mem: Memo
     from archiver import config
     from archiver.archive_files import failed_name
     from archiver.check import check
-    from archiver.cli import open_db
+    from archiver.app import open_db
     from archiver.shown import shown
 
     settings = config.load(cfg)

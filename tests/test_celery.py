@@ -13,7 +13,7 @@ from PIL import Image
 
 from archiver import config
 from archiver.check import check
-from archiver.cli import make_pipeline
+from archiver.app import make_pipeline
 from archiver.storage import jobs
 from archiver.storage.db import open_database
 from archiver.workers.dispatch import Dispatcher

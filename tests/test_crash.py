@@ -12,7 +12,7 @@ from PIL import Image
 from archiver import config
 from archiver.archive_files import failed_name
 from archiver.check import check
-from archiver.cli import open_db
+from archiver.app import open_db
 
 from .support.crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location, sha256,
                        stored_shas, table_names)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from archiver import config
 from archiver.check import check
-from archiver.cli import make_pipeline
+from archiver.app import make_pipeline
 from archiver.daemon.readiness import Readiness
 from archiver.daemon.watch import Watcher
 from archiver.storage import repository

@@ -6,7 +6,8 @@ from sqlalchemy import text as sql
 
 from archiver import config
 from archiver.check import check
-from archiver.cli import main, make_pipeline
+from archiver.app import make_pipeline
+from archiver.cli import main
 from archiver.storage import repository
 from archiver.storage.search import search
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from archiver import config
-from archiver.cli import main, make_pipeline, rebuild_site
+from archiver.app import make_pipeline, rebuild_site
+from archiver.cli import main
 from archiver.errors import QueryError
 from archiver.storage import repository
 from archiver.storage.search import search

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archiver import config
-from archiver.cli import make_pipeline
+from archiver.app import make_pipeline
 from bench import badfiles
 from archiver.daemon.watch import Watcher
 from archiver.ingest import intake

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from archiver import archive_files, config
 from archiver.check import check
-from archiver.cli import make_pipeline
+from archiver.app import make_pipeline
 from archiver.daemon.watch import Watcher
 from archiver.storage import repository
 from archiver.storage.tables import Failure, JobRow

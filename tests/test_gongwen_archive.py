@@ -46,7 +46,7 @@ def archive(archive_config, tmp_path, capsys):
 
 def test_fields_columns_spans_and_archival_codes(archive, capsys):
     settings = config_mod.load(archive)
-    from archiver.cli import open_db
+    from archiver.app import open_db
 
     with open_db(settings).session() as s:
         a, b, c = (repo.get_document(s, i) for i in (1, 2, 3))

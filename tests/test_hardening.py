@@ -22,7 +22,8 @@ from archiver import config
 from archiver.archive_lock import ArchiveLock
 from archiver.batch import ingest
 from bench import badfiles
-from archiver.cli import main, make_pipeline
+from archiver.app import make_pipeline
+from archiver.cli import main
 from archiver.daemon.recovery import recover
 from archiver.daemon.watch import Watcher
 from archiver.errors import ArchiveLocked, CorruptFile, FontMissing, QueryError, StorageBusy, UnsupportedFile

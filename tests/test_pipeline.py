@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from archiver import config
-from archiver.cli import make_pipeline, rebuild_site
+from archiver.app import make_pipeline, rebuild_site
 from archiver.daemon.watch import Watcher
 from archiver.storage import repository
 from archiver.storage.search import search
@@ -156,7 +156,7 @@ def test_failing_recogniser_sends_the_file_to_failed_and_goes_on(archive_config)
 
     s = settings_for(archive_config)
     from archiver.pipeline import Pipeline
-    from archiver.cli import open_db
+    from archiver.app import open_db
 
     pipeline = Pipeline(s, open_db(s), reader=Broken())
     bad = pipeline.process(scanned_png(s.paths.inbox / "x.png", ["通知"]))

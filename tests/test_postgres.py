@@ -62,7 +62,7 @@ def test_adjacency_is_exact_past_tsvector_position_limits(pg, make_doc):
 
 def test_a_store_waiting_on_another_store_past_the_lock_timeout_is_retried(archive_config, pg):
     from archiver import config
-    from archiver.cli import make_pipeline
+    from archiver.app import make_pipeline
     from archiver.storage.db import STORE_LOCK, open_database
 
     from .support.helpers import text_pdf

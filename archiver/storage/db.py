@@ -2,6 +2,7 @@
 run from the package."""
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,19 @@ def first_line(exc: OperationalError) -> str:
     return (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
 
 
+def passing_fault(exc: OperationalError, backend: str) -> StorageBusy | None:
+    """The StorageBusy a driver error means, when it is a passing fault (the file is tried again later);
+    None for one that is not. The one place that reads a driver's error text."""
+    if backend == "postgresql":  # server down or restarting, refused, lock timeout, deadlock: all passing
+        return StorageBusy(f"database unavailable ({first_line(exc)}); will try again")
+    text = str(exc.orig)
+    if "locked" in text or "busy" in text:  # another writer held on past database.busy_timeout
+        return StorageBusy(f"database busy ({exc.orig}); will try again")
+    if "disk is full" in text or "disk I/O error" in text:  # the disk, not the data
+        return StorageBusy(f"database cannot write ({exc.orig}); will try again")
+    return None
+
+
 class Database:
     """An open archive database. Build it with open_database()."""
 
@@ -73,13 +87,10 @@ class Database:
             s.commit()
         except OperationalError as exc:
             s.rollback()
-            if self.backend == "postgresql":  # server down or restarting, lock timeout, deadlock: all passing
-                raise StorageBusy(f"database unavailable ({first_line(exc)}); will try again") from None
-            if "locked" in str(exc.orig) or "busy" in str(exc.orig):  # another writer held on too long
-                raise StorageBusy(f"database busy ({exc.orig}); will try again") from None
-            if "disk is full" in str(exc.orig) or "disk I/O error" in str(exc.orig):  # the disk, not the data
-                raise StorageBusy(f"database cannot write ({exc.orig}); will try again") from None
-            raise
+            busy = passing_fault(exc, self.backend)
+            if busy is None:
+                raise
+            raise busy from None
         except BaseException:
             s.rollback()
             raise
@@ -106,6 +117,20 @@ class Database:
         if head is None:
             raise RuntimeError(f"no migrations in {self.script_location}")
         return head
+
+    def ensure_current(self, create: bool = True) -> None:
+        """Created at head when empty (create=True), else checked: DatabaseOutOfDate names the fix. A
+        database another writer holds, or a server that cannot be reached, is StorageBusy (one line)."""
+        try:
+            if create and self.current_revision() is None:
+                logging.getLogger("archiver").info("creating the database at %s", self.engine.url.render_as_string())
+                self.migrate()
+            self.check_current()
+        except OperationalError as exc:
+            busy = passing_fault(exc, self.backend)
+            if busy is None:
+                raise
+            raise busy from None
 
     def check_current(self) -> None:
         """Raise DatabaseOutOfDate unless the database is at the head revision."""

@@ -131,6 +131,12 @@ def set_files(s: Session, document_id: int, archive_path: str, thumbnails: Seque
     s.flush()
 
 
+def count_and_last_id(s: Session) -> tuple[int, int | None]:
+    """How many documents are stored, and the newest id: changes whenever one is added or removed."""
+    count, last = s.execute(select(func.count(DocumentRow.id), func.max(DocumentRow.id))).one()
+    return int(count), last
+
+
 def is_archive_file(s: Session, rel: str) -> bool:
     """Is this archive-relative path a stored original or thumbnail (what the site links to)?"""
     return (s.scalar(select(DocumentRow.id).where(DocumentRow.archive_path == rel).limit(1)) is not None
