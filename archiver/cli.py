@@ -13,7 +13,7 @@ from pathlib import Path
 from . import config as config_mod
 from .app import SiteWhenChanged, make_pipeline, open_db, pipeline_when_free, rebuild_site
 from .archive_lock import ArchiveLock
-from .errors import ArchiverError
+from .errors import ArchiverError, ExitCode
 from .shown import ShownFormatter, shown
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
@@ -42,7 +42,7 @@ def _watch(args, settings) -> int:
     if site is not None:
         site()
     w.run(max_seconds=args.max_seconds)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_worker(args, settings) -> int:
@@ -53,7 +53,7 @@ def cmd_worker(args, settings) -> int:
         raise UsageError("manage.py worker takes jobs from Celery: set `queue: celery` in the config first "
                          "(with `queue: local`, `manage.py watch` processes files itself)")
     run_worker(pipeline_when_free(settings, worker=worker_name()))
-    return 0
+    return ExitCode.OK
 
 
 def cmd_ingest(args, settings) -> int:
@@ -63,6 +63,7 @@ def cmd_ingest(args, settings) -> int:
 
 def _ingest(args, settings) -> int:
     from .batch import ingest
+    from .pipeline import Status
 
     pipeline = make_pipeline(settings, keep_source=not args.move)
     outcomes = ingest(pipeline, [Path(p) for p in args.paths], workers=args.workers or settings.workers,
@@ -70,13 +71,13 @@ def _ingest(args, settings) -> int:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-        if o.status in ("failed", "retry"):
+        if o.status in (Status.FAILED, Status.RETRY):
             print(f"{o.status}: {o.message}", file=sys.stderr)
     pages = sum(o.pages for o in outcomes)
     print(f"{len(outcomes)} files, {pages} pages: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if settings.site.auto_build and any(o.document_id for o in outcomes):
         rebuild_site(settings, pipeline.db)
-    return 1 if counts.get("failed") or counts.get("retry") else 0
+    return ExitCode.FILES_FAILED if counts.get(Status.FAILED) or counts.get(Status.RETRY) else ExitCode.OK
 
 
 def _rjust(text: str, width: int) -> str:
@@ -102,13 +103,13 @@ def cmd_search(args, settings) -> int:
                            "type": h.doc_type, "year": h.year, "score": h.score,
                            "snippet": h.snippet.replace("\x02", "").replace("\x03", ""),
                            "snippet_marked": _mark(h.snippet, False)} for h in hits], ensure_ascii=False, indent=2))
-        return 0
+        return ExitCode.OK
     tty = sys.stdout.isatty()
     for h in hits:
         print(f"#{h.document_id}  {h.title or h.original_name}  [{h.category or '-'} {h.doc_type or ''} {h.year or ''}]".rstrip())
         print(f"    {_mark(h.snippet, tty)}")
     print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_show(args, settings) -> int:
@@ -125,7 +126,7 @@ def cmd_show(args, settings) -> int:
     if args.json:
         print(json.dumps(dict((k, v) for k, v in fields) | {"text": [[ln.text for ln in p.lines] for p in d.pages]},
                          ensure_ascii=False, indent=2))
-        return 0
+        return ExitCode.OK
     for k, v in fields:
         if v not in (None, ""):
             print(f"{_rjust(k, 12)}: {v}")
@@ -136,7 +137,7 @@ def cmd_show(args, settings) -> int:
             print(f"--- page {p.number} ({p.source})")
             for ln in p.lines:
                 print(ln.text)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_explain(args, settings) -> int:
@@ -149,7 +150,7 @@ def cmd_explain(args, settings) -> int:
         print(json.dumps(explain_data(d), ensure_ascii=False, indent=2))
     else:
         print("\n".join(explain_lines(d)))
-    return 0
+    return ExitCode.OK
 
 
 def cmd_ocr(args, settings) -> int:
@@ -165,7 +166,7 @@ def cmd_stats(args, settings) -> int:
         st = repository.stats(s)
     if args.json:
         print(json.dumps(st, ensure_ascii=False, indent=2))
-        return 0
+        return ExitCode.OK
     for k, v in st.items():
         if isinstance(v, dict):
             print(f"{k}:")
@@ -173,7 +174,7 @@ def cmd_stats(args, settings) -> int:
                 print(f"  {kk if kk is not None else '-'}: {vv}")
         else:
             print(f"{k}: {v}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_duplicates(args, settings) -> int:
@@ -186,13 +187,13 @@ def cmd_duplicates(args, settings) -> int:
         print(json.dumps([{"id": o.id, "title": o.display_title, "file": o.original_name,
                            "duplicates": [{"id": d.id, "file": d.original_name} for d in dups]} for o, dups in groups],
                          ensure_ascii=False, indent=2))
-        return 0
+        return ExitCode.OK
     for o, dups in groups:
         print(f"#{o.id} {o.display_title}")
         for d in dups:
             print(f"  = #{d.id} {d.original_name}")
     print(f"{len(groups)} group{'s' if len(groups) != 1 else ''}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_reclassify(args, settings) -> int:
@@ -201,7 +202,7 @@ def cmd_reclassify(args, settings) -> int:
     print(f"reclassified: {changed} document{'s' if changed != 1 else ''} changed")
     if settings.site.auto_build:
         rebuild_site(settings, pipeline.db)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_migrate(args, settings) -> int:
@@ -214,7 +215,7 @@ def cmd_migrate(args, settings) -> int:
     else:
         db.migrate(args.revision)
     print(f"database {settings.database.url}: {before or 'empty'} -> {db.current_revision() or 'empty'}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_check(args, settings) -> int:
@@ -249,13 +250,13 @@ def _check(args, settings, scratch: bool) -> int:
             print(f"still: {p}")
     print(f"{document_count(db)} documents checked: " + (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
                                            if problems else "archive, database and search index agree"))
-    return 1 if problems else 0
+    return ExitCode.FILES_FAILED if problems else ExitCode.OK
 
 
 def cmd_build_site(args, settings) -> int:
     rebuild_site(settings, open_db(settings))
     print(settings.paths.site / "index.html")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_serve(args, settings) -> int:
@@ -272,14 +273,14 @@ def cmd_serve(args, settings) -> int:
         pass
     finally:
         server.server_close()
-    return 0
+    return ExitCode.OK
 
 
 def cmd_train_ocr(args, settings) -> int:
     from training import train  # in a checkout: training/ sits beside the package
 
     train.main(args.train_args)
-    return 0
+    return ExitCode.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -385,9 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # `manage.py stats | head`: the reader has gone; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
-        return 141  # 128 + SIGPIPE, as a shell reports a writer its pipe closed on
+        return ExitCode.BROKEN_PIPE  # 128 + SIGPIPE, as a shell reports a writer its pipe closed on
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import ArchiverError, CorruptFile, UnsupportedFile
+from .errors import ArchiverError, CorruptFile, ExitCode, UnsupportedFile
 from .ingest import intake, rasterize
 from .pipeline import make_reader, ocr_page
 from .shown import shown
@@ -37,7 +37,7 @@ def run_ocr(args, settings) -> int:
         readings = reader.read([_line_image(f, settings.intake.max_page_pixels) for f in files])
         for f, r in zip(files, readings):
             print(f"{f}\t{r.text}\t{r.confidence:.3f}")
-        return 0
+        return ExitCode.OK
     intake_cfg = dataclasses.replace(settings.intake, use_text_layer=settings.intake.use_text_layer and not args.force_ocr)
     for f in files:
         # the same limits as the daemon's, checked from the headers before anything is decoded
@@ -52,4 +52,4 @@ def run_ocr(args, settings) -> int:
             for ln in lines:
                 print(ln.text)
         sys.stdout.flush()
-    return 0
+    return ExitCode.OK

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -38,12 +39,25 @@ class LineReader(Protocol):
     def read(self, images: list[np.ndarray]) -> list: ...
 
 
+class Status(StrEnum):
+    """What became of one input file (a str: compares equal to its value, e.g. "stored")."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # stored, marked near-duplicate of an earlier document
+    EXACT_DUPLICATE = "exact-duplicate"  # same bytes as a stored document: not stored again
+    SKIPPED = "skipped"  # near-duplicate and dedup.action is skip
+    FAILED = "failed"  # in failed/ with its reason
+    RETRY = "retry"  # a passing fault or a copy still arriving: left in the inbox
+    QUEUED = "queued"  # queue: celery: sent to the workers
+    HELD = "held"  # in another process's hands, or waiting for its copy: seen again later
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one input file."""
 
     path: Path
-    status: str  # stored | duplicate | exact-duplicate | skipped | failed | retry | queued | held
+    status: Status
     document_id: int | None = None
     pages: int = 0
     seconds: float = 0.0
@@ -53,7 +67,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        return self.status != Status.FAILED
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -144,7 +158,7 @@ class Pipeline:
         source = None
         before = _signature(path)
         if self._paused.get(path) == before and self.recently_written(path):  # judged already; unchanged since
-            return Outcome(path, "held", message=f"{shown(path.name)}: waiting for its copy to go on")
+            return Outcome(path, Status.HELD, message=f"{shown(path.name)}: waiting for its copy to go on")
         self._paused.pop(path, None)
         try:
             source = intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20))
@@ -160,7 +174,7 @@ class Pipeline:
                 return self.store(doc, start)
         except jobs.JobHeld as exc:  # queue: celery: a live worker has this file already
             message = f"{shown(path.name)}: being processed by {exc.worker}"
-            return Outcome(path, "held", seconds=time.monotonic() - start, message=message)
+            return Outcome(path, Status.HELD, seconds=time.monotonic() - start, message=message)
         except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
             return self.busy(path, source, exc, start)
         except ArchiverError as exc:  # including "no trained recogniser"
@@ -197,7 +211,7 @@ class Pipeline:
         log.warning("%s", exc.message)
         if source is not None:
             self.note_retry(source, exc.message)
-        return Outcome(path, "retry", seconds=time.monotonic() - start, message=exc.message)
+        return Outcome(path, Status.RETRY, seconds=time.monotonic() - start, message=exc.message)
 
     def recently_written(self, path: Path) -> bool:
         """Written to within watch.settle_seconds (wall clock: mtime is one)."""
@@ -216,7 +230,7 @@ class Pipeline:
         self._paused[path] = _signature(path)  # not parsed again until it changes or settles
         if source is not None:
             self.note_retry(source, message)
-        return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
+        return Outcome(path, Status.RETRY, seconds=time.monotonic() - start, message=message)
 
     def still_arriving(self, source: SourceFile | None, start: float, path: Path | None = None) -> Outcome:
         """The file changed while it was being read: its copy was still going on. Read it again later."""
@@ -225,7 +239,7 @@ class Pipeline:
         log.warning("%s", message)
         if source is not None:
             self.note_retry(source, message)
-        return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
+        return Outcome(path, Status.RETRY, seconds=time.monotonic() - start, message=message)
 
     def begin_job(self, source: SourceFile) -> None:
         """Record (committed) that this file is being processed; refuse one that keeps killing the process."""
@@ -255,7 +269,7 @@ class Pipeline:
             jobs.settle_archived(s, source.sha256, existing)  # a job we (or a crash) left running ends here
         if not self.keep_source:
             source.path.unlink(missing_ok=True)  # its bytes are in the archive already
-        return Outcome(source.path, "exact-duplicate", existing, seconds=time.monotonic() - start,
+        return Outcome(source.path, Status.EXACT_DUPLICATE, existing, seconds=time.monotonic() - start,
                        duplicate_of=existing, message=f"same sha256 as document {existing}")
 
     def store(self, doc: Document, start: float) -> Outcome:
@@ -291,7 +305,7 @@ class Pipeline:
                 dest = src.path if self.keep_source else archive_files.move_to_failed(src.path, cfg.paths.failed, reason)
                 repository.record_event(s, "skipped", reason, match.document_id)
                 jobs.finish(s, src.sha256, "duplicate", match.document_id, reason)
-                return Outcome(src.path, "skipped", None, len(doc.pages), time.monotonic() - start,
+                return Outcome(src.path, Status.SKIPPED, None, len(doc.pages), time.monotonic() - start,
                                doc.classification.category, match.document_id, f"kept in {dest}")
             doc = replace(doc, duplicate=match)
             created: list[Path] = []
@@ -310,7 +324,7 @@ class Pipeline:
         crash_point("committed")
         if not self.keep_source:  # committed: only now may the file leave the inbox
             src.path.unlink(missing_ok=True)
-        status = "duplicate" if match else "stored"
+        status = Status.DUPLICATE if match else Status.STORED
         return Outcome(src.path, status, doc_id, len(doc.pages), time.monotonic() - start,
                        doc.classification.category, match.document_id if match else None)
 
@@ -372,7 +386,7 @@ class Pipeline:
                     archive_files.move_to_failed(path, failed, reason, dest)
         except StorageBusy as exc:
             log.warning("%s", exc.message)
-            return Outcome(path, "retry", seconds=time.monotonic() - start,
+            return Outcome(path, Status.RETRY, seconds=time.monotonic() - start,
                            message=f"{reason}; left in the inbox for now: {exc.message}")
         except ArchiverError:
             raise
@@ -380,7 +394,7 @@ class Pipeline:
             log.exception("could not record the failure of %s", shown(path))
             if move and os.path.lexists(path):
                 archive_files.move_to_failed(path, failed, reason, dest)
-        return Outcome(path, "failed", seconds=time.monotonic() - start, message=reason)
+        return Outcome(path, Status.FAILED, seconds=time.monotonic() - start, message=reason)
 
     @staticmethod
     def _digest_if_readable(path: Path | None) -> str:

@@ -20,7 +20,7 @@ from watchdog.observers.polling import PollingObserver
 from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.ingest.intake import kind_of
-from archiver.pipeline import Outcome, Pipeline
+from archiver.pipeline import Outcome, Pipeline, Status
 from archiver.shown import shown
 
 from .readiness import Readiness, candidates, escapes, ignored
@@ -52,11 +52,11 @@ def _identity(path: Path) -> tuple | None:
 
 def describe(o: Outcome) -> str:
     """The one log line per document."""
-    if o.status == "failed":
+    if o.status == Status.FAILED:
         return f"FAILED {shown(o.path.name)}: {o.message} ({o.seconds:.1f}s)"
-    if o.status == "retry":
+    if o.status == Status.RETRY:
         return f"RETRY LATER {shown(o.path.name)}: {o.message}"
-    if o.status in ("queued", "held"):
+    if o.status in (Status.QUEUED, Status.HELD):
         return o.message
     dup = f" duplicate_of={o.duplicate_of}" if o.duplicate_of else ""
     return (f"{o.status} id={o.document_id} {shown(o.path.name)} pages={o.pages} {o.seconds:.1f}s "
@@ -104,7 +104,7 @@ class Watcher:
             if not os.path.lexists(path) or self._left.get(path) == _identity(path):
                 continue
             outcome = self._process(path, self.refusal(path))
-            if outcome.status == "held":  # queued or in a worker's hands already: seen again at each rescan
+            if outcome.status == Status.HELD:  # queued or in a worker's hands already: seen again at each rescan
                 log.debug(outcome.message)
                 continue
             log.info(describe(outcome))
@@ -152,9 +152,9 @@ class Watcher:
             if refusal:  # e.g. a pipe that cannot be moved to failed/ (another file system): left, logged once
                 self._left[path] = _identity(path)
                 log.error("%s; could not move it to failed/ (%s): left in the inbox", refusal, shown(exc))
-                return Outcome(path, "failed", message=refusal)
+                return Outcome(path, Status.FAILED, message=refusal)
             log.exception("could not process or set aside %s", shown(path))
-            return Outcome(path, "retry", message=f"{shown(path.name)}: {type(exc).__name__}: {shown(exc)}; will try again")
+            return Outcome(path, Status.RETRY, message=f"{shown(path.name)}: {type(exc).__name__}: {shown(exc)}; will try again")
 
     def run(self, max_seconds: float | None = None) -> None:
         inbox = self.settings.paths.inbox

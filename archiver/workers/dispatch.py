@@ -8,7 +8,7 @@ from pathlib import Path
 from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.ingest.intake import sha256_of
-from archiver.pipeline import Outcome
+from archiver.pipeline import Outcome, Status
 from archiver.shown import shown
 from archiver.storage import jobs
 from archiver.storage.db import Database
@@ -45,14 +45,14 @@ class Dispatcher:
         try:
             sha = self.digest(path)
         except OSError as exc:  # gone or unreadable: the next rescan sees it again, or a worker reports it
-            return Outcome(path, "retry", message=f"{shown(path.name)}: cannot read it yet ({exc.strerror})")
+            return Outcome(path, Status.RETRY, message=f"{shown(path.name)}: cannot read it yet ({exc.strerror})")
         try:
             with self.db.session() as s:
                 registered = jobs.enqueue(s, sha, shown(path.name), shown(path), c.stale_seconds, c.requeue_seconds)
         except ArchiverError as exc:
-            return Outcome(path, "retry", message=exc.message)
+            return Outcome(path, Status.RETRY, message=exc.message)
         if registered is None:
-            return Outcome(path, "held", seconds=time.monotonic() - start, message=f"{shown(path.name)}: queued or in hand")
+            return Outcome(path, Status.HELD, seconds=time.monotonic() - start, message=f"{shown(path.name)}: queued or in hand")
         try:
             self.app.send_task(TASK, args=[str(path), sha], queue=c.queue_name, retry=True, retry_policy=RETRY_POLICY)
         except Exception as exc:  # broker down: recorded, and the file is queued again at a later rescan
@@ -62,8 +62,8 @@ class Dispatcher:
                     jobs.finish(s, sha, "retry", message=message)
             except ArchiverError:
                 pass
-            return Outcome(path, "retry", seconds=time.monotonic() - start, message=message)
+            return Outcome(path, Status.RETRY, seconds=time.monotonic() - start, message=message)
         if registered == "archived":  # logged quietly: usually the worker is removing it this moment
-            return Outcome(path, "held", seconds=time.monotonic() - start,
+            return Outcome(path, Status.HELD, seconds=time.monotonic() - start,
                            message=f"{shown(path.name)}: already archived; a worker will take the file away")
-        return Outcome(path, "queued", seconds=time.monotonic() - start, message=f"{shown(path.name)}: queued")
+        return Outcome(path, Status.QUEUED, seconds=time.monotonic() - start, message=f"{shown(path.name)}: queued")
