@@ -16,11 +16,12 @@ import os
 import time
 from pathlib import Path
 
+from archiver.classify.gongwen import extract
+from archiver.classify.patterns import norm
+from archiver.config import Ocr
 from bench.gongwen_pages import FIELDS, make_sample
 from bench.report import write_section
 from bench.scansim import simulate
-from archiver.classify.gongwen import extract
-from archiver.classify.patterns import norm
 
 ROOT = Path(__file__).resolve().parents[1]
 GOVDEV_DPI = 150
@@ -76,7 +77,7 @@ class OcrCache:
             from archiver.ocr.recognizer import Recognizer
 
             if self._reader is None:
-                self._reader = Recognizer(self.weights, threads=2)
+                self._reader = Recognizer(self.weights, threads=2, decoder=Ocr().decoder)  # the shipped decoder
             t = time.perf_counter()
             lines = ocr_page(image, self._reader, self.min_confidence)
             self.seconds.append(time.perf_counter() - t)

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 from archiver import config
-from archiver.batch import ingest
-from bench.report import write_section
 from archiver.app import make_pipeline
-from bench import govdev
+from archiver.batch import ingest
 from archiver.storage.search import search
+from bench import govdev
+from bench.report import write_section
 
 QUERIES = ["通知", "预算", "部门预算", "司法局", "财政拨款", "2024", "〔2012〕21号", "一般公共预算", "社会福利院", "万里街道",
            "基本支出", "项目支出", "机关运行经费", "政府采购", "绩效目标", "国防部", "放假", "抄送", "人员经费", "收支总表"]

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import govdev
 from archiver.vision import analyse_page, rotate
+from bench import govdev
 
 
 @dataclass

@@ -17,11 +17,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.report import write_section
-from bench.scansim import simulate
-from bench import govdev
 from archiver.ocr.charset import score_normalise
 from archiver.ocr.metrics import edit_distance
+from bench import govdev
+from bench.report import write_section
+from bench.scansim import simulate
 
 
 def run_ours(images, threads: int, decoder: str = "greedy"):

@@ -25,14 +25,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.lines import match
-from bench.report import write_section
-from bench.scansim import simulate
-from bench import govdev
 from archiver.ocr.charset import score_normalise
 from archiver.ocr.metrics import edit_distance as levenshtein
 from archiver.vision import analyse_page
 from archiver.vision.layout import unturn_points
+from bench import govdev
+from bench.lines import match
+from bench.report import write_section
+from bench.scansim import simulate
 
 MAX_SKEW = 3.0
 TURN_SHARE = 0.15
@@ -123,7 +123,9 @@ class Rapid:
 
 
 def bench_page(scan: Scan, root: Path, gt_lines: list | None, ref: str | None, reader, engines: list[str],
-               rapid, dpi: int, pad_px: float, min_conf: float) -> PageResult:
+               rapid, dpi: int, pad_px: float, min_conf: float, lm_reader=None) -> PageResult:
+    """reader (greedy decoding) finds the lines and reads them for "ours"; lm_reader reads the same lines
+    for "ours+lm" (the language-model decoder), so the two differ in decoding only."""
     clean = govdev.rasterise(root / "pdfs" / f"{scan.doc}.pdf", dpi, scan.page, scan.page)[0]
     img = scan.apply(clean)
     r = PageResult(turned=scan.turns != 0)
@@ -149,8 +151,9 @@ def bench_page(scan: Scan, root: Path, gt_lines: list | None, ref: str | None, r
     ref_n = score_normalise(ref)
     for engine in engines:
         t0 = time.perf_counter()
-        if engine == "ours":
-            readings = reader.read([c.image for c in layout.lines]) if layout.lines else []
+        if engine in ("ours", "ours+lm"):
+            rec = reader if engine == "ours" else lm_reader
+            readings = rec.read([c.image for c in layout.lines]) if layout.lines else []
             text = "\n".join(x.text for x in readings if x.text and x.confidence >= min_conf)
             dt = time.perf_counter() - t0 + r.analysis_s
         elif engine == "tesseract":
@@ -213,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sample", type=int, default=24, help="pages read whole by every engine (0: none)")
     ap.add_argument("--max-pages", type=int, default=None, help="pages for the vision figures (default: all)")
-    ap.add_argument("--engines", nargs="+", default=["ours", "tesseract", "rapidocr"],
-                    choices=["ours", "tesseract", "rapidocr"])
+    ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "tesseract", "rapidocr"],
+                    choices=["ours", "ours+lm", "tesseract", "rapidocr"])
     ap.add_argument("--dpi", type=int, default=200)
     ap.add_argument("--pad-pt", type=float, default=2.5, help="grow found boxes by this many points (see bench.lines)")
     ap.add_argument("--min-confidence", type=float, default=0.25, help="as ocr.min_confidence in the pipeline")
@@ -226,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     from archiver.ocr.recognizer import Recognizer
 
     reader = Recognizer(threads=args.threads)
+    lm_reader = Recognizer(threads=args.threads, decoder="beam") if "ours+lm" in args.engines else None
     root = govdev.default_root()
     by_page: dict[tuple[str, int], list] = {}
     for ln in govdev.read_lines(root):
@@ -242,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         scan = Scan.for_page(*key)
         blank = key in refs and not refs[key].strip()  # a blank page: every line found there is false
         r = bench_page(scan, root, by_page.get(key, [] if blank else None), refs.get(key, "") if key in sample else None, reader,
-                       args.engines, rapid, args.dpi, args.pad_pt * args.dpi / 72.0, args.min_confidence)
+                       args.engines, rapid, args.dpi, args.pad_pt * args.dpi / 72.0, args.min_confidence, lm_reader)
         results.append(r)
         cer = " ".join(f"{e} {c[0] / max(1, c[1]):.1%} {r.seconds[e]:.1f}s" for e, c in r.cer.items())
         print(f"[{i}/{len(keys)}] {key[0]} p{key[1]} angle {scan.angle:+.2f} turns {scan.turns} | lines {r.hit}/{r.gt} "

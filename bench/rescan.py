@@ -20,10 +20,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench.report import write_section
-from bench.scansim import simulate
 from archiver.dedup import text_similarity
 from bench import govdev
+from bench.report import write_section
+from bench.scansim import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 RESCANNED = ("copilothelp_notice_filled", "putuo_welfarehome_2024_unit_budget")

@@ -57,11 +57,11 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from bench import gongwen_pages, site
-from bench.report import write_section
 from archiver.storage import pg_search, search
 from archiver.storage.db import Database, open_database
 from archiver.storage.tables import FTS_TABLE, DocumentRow, PageRow
+from bench import gongwen_pages, site
+from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = ROOT / "manage.py"

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from archiver import config
-from archiver.check import check
 from archiver.app import make_pipeline
+from archiver.check import check
 from archiver.storage import jobs
 from archiver.storage.db import open_database
 from archiver.workers.dispatch import Dispatcher

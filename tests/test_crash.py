@@ -10,12 +10,12 @@ from pathlib import Path
 from PIL import Image
 
 from archiver import config
+from archiver.app import open_db
 from archiver.archive_files import failed_name
 from archiver.check import check
-from archiver.app import open_db
 
-from .support.crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location, sha256,
-                       stored_shas, table_names)
+from .support.crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location,
+                               sha256, stored_shas, table_names)
 from .support.helpers import page_image, text_pdf
 
 TOPICS = ["安全生产", "防汛防台", "春节值班", "预算管理", "信息公开", "疫情防控", "节能减排", "档案管理", "人才引进",

@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image
 
 from archiver import config
-from archiver.check import check
 from archiver.app import make_pipeline
+from archiver.check import check
 from archiver.daemon.readiness import Readiness
 from archiver.daemon.watch import Watcher
 from archiver.storage import repository

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text as sql
 
 from archiver import config
-from archiver.check import check
 from archiver.app import make_pipeline
+from archiver.check import check
 from archiver.cli import main
 from archiver.storage import repository
 from archiver.storage.search import search

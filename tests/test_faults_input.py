@@ -9,11 +9,11 @@ import pytest
 
 from archiver import config
 from archiver.app import make_pipeline
-from bench import badfiles
 from archiver.daemon.watch import Watcher
 from archiver.ingest import intake
 from archiver.storage import repository
 from archiver.storage.tables import Failure, JobRow
+from bench import badfiles
 
 from .support.helpers import text_pdf
 

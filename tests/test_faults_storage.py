@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from archiver import archive_files, config
-from archiver.check import check
 from archiver.app import make_pipeline
+from archiver.check import check
 from archiver.daemon.watch import Watcher
 from archiver.storage import repository
 from archiver.storage.tables import Failure, JobRow

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from archiver.classify.gongwen import extract
 from bench.gongwen import Score, canon
 from bench.gongwen_pages import FIELDS, make_sample
-from archiver.classify.gongwen import extract
 
 
 def test_same_seed_same_page_and_truth():

@@ -19,20 +19,20 @@ import pytest
 from PIL import Image
 
 from archiver import config
+from archiver.app import make_pipeline
 from archiver.archive_lock import ArchiveLock
 from archiver.batch import ingest
-from bench import badfiles
-from archiver.app import make_pipeline
 from archiver.cli import main
 from archiver.daemon.recovery import recover
 from archiver.daemon.watch import Watcher
 from archiver.errors import ArchiveLocked, CorruptFile, FontMissing, QueryError, StorageBusy, UnsupportedFile
 from archiver.ingest import intake, rasterize
-from training import fonts
 from archiver.shown import ShownFormatter, shown
 from archiver.storage import jobs, repository
 from archiver.storage.search import MAX_QUERY_CHARS, search
 from archiver.storage.tables import Failure, JobRow
+from bench import badfiles
+from training import fonts
 
 from .conftest import ROOT
 from .support.helpers import text_pdf

@@ -10,11 +10,11 @@ import torch
 from archiver.errors import RecognizerUnavailable
 from archiver.ocr.charset import Charset, fold, gb2312_hanzi
 from archiver.ocr.decode import greedy_decode
-from training.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
 from archiver.ocr.metrics import cer
 from archiver.ocr.model import CRNN, ModelConfig
 from archiver.ocr.prep import HEIGHT, MAX_WIDTH, normalise, pad_batch, to_height
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
+from training.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
 from training.render import RenderStyle, crop_line, draw_line
 from training.synth import LineSynth
 from training.textgen import TextSource

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from training import fonts
 from archiver.vision import (LineCrop, PageLayout, analyse_page, binarise, estimate_skew, find_lines,
                              normalise_background, rotate, suppress_red, to_gray)
+from training import fonts
 
 FONT = fonts.path_of("Noto Serif SC")
-pytestmark = pytest.mark.skipif(not FONT.exists(), reason=f"CJK font missing: {FONT} (apt install fonts-noto-cjk)")
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
