@@ -212,6 +212,135 @@ def drop(inbox: Path, src: Path, name: str) -> None:
     part.rename(inbox / name)
 
 
+class Feeder:
+    """Drops the planned items into the inbox, one by one, keeping the daemon alive and its deaths noted."""
+
+    def __init__(self, work: Path, cfg: Path, rng: random.Random):
+        self.work, self.cfg, self.rng = work, cfg, rng
+        self.inbox, self.gen, self.outside = work / "inbox", work / "generated", work / "outside"
+        for d in (self.inbox, self.gen, self.outside):
+            d.mkdir(exist_ok=True)
+        self.db = work / "archive" / "archive.db"
+        self.items: list[Item] = []
+        self.good: list[Item] = []
+        self.injected: dict[str, int] = {}
+        self.deaths: list[str] = []  # the daemon must only ever stop when we kill it
+        self.daemon = Daemon(cfg, work / "daemon.log")
+
+    def keep_alive(self) -> None:
+        if self.daemon.proc.poll() is not None:
+            self.deaths.append(f"the daemon exited by itself with status {self.daemon.proc.returncode}")
+            self.daemon = Daemon(self.cfg, self.work / "daemon.log")
+
+    def feed(self, n: int, kind: str, count: int) -> None:
+        """Item n of the plan: a good document of `count` pages, or one fault of the given kind."""
+        if kind != "good":
+            self.injected[kind] = self.injected.get(kind, 0) + 1
+        name = f"{n:05d}-{kind}"
+        if kind == "good":
+            item = self.good_document(n, name, count)
+        elif kind in BAD_KINDS:
+            item = self.bad_file(n, name, kind)
+        elif kind in HOSTILE_KINDS:
+            item = hostile(kind, name, self.inbox, self.gen, self.rng, n)
+            if item.expect == "stored":
+                self.good.append(item)
+        elif kind == "kill-9":
+            time.sleep(self.rng.uniform(0, 1.5))
+            self.daemon.kill()
+            self.daemon = Daemon(self.cfg, self.work / "daemon.log")
+            return
+        elif kind == "db-locked":
+            self.hold_database()
+            return
+        elif kind == "slow-copy":
+            item = self.slow_copy(n, name)
+        elif kind == "same-bytes-again":
+            item = self.again(name)
+            if item is None:
+                return
+        else:  # symlink-out
+            target = text_pdf(self.outside / f"{name}.pdf", [["外部文件，不应归档"]])
+            item = Item(f"{name}.pdf", kind, sha256=sha256(target), expect="refused")
+            (self.inbox / item.name).symlink_to(target)
+        self.items.append(item)
+
+    def good_document(self, n: int, name: str, count: int) -> Item:
+        if n % 25 == 0:  # now and then a scan that needs OCR (count is 1)
+            src = scan_png(self.gen / f"{name}.png", document_lines(self.rng, n, 1)[:4])
+            item = Item(f"{name}.png", "good", pages=1)
+        else:
+            src = text_pdf(self.gen / f"{name}.pdf", [document_lines(self.rng, n, p) for p in range(1, count + 1)])
+            item = Item(f"{name}.pdf", "good", pages=count)
+        item.sha256 = sha256(src)
+        drop(self.inbox, src, item.name)
+        self.good.append(item)
+        return item
+
+    def bad_file(self, n: int, name: str, kind: str) -> Item:
+        rng, gen = self.rng, self.gen
+        src = gen / f"{name}.pdf"
+        if kind == "random-bytes":
+            badfiles.random_bytes(src, rng.randint(1, 50000), seed=n)
+        elif kind == "zero-bytes":
+            src.write_bytes(b"")
+        elif kind == "truncated-pdf":
+            badfiles.truncated(text_pdf(gen / f"{name}-whole.pdf", [document_lines(rng, n, 1)]), src, rng.uniform(0.2, 0.9))
+        elif kind == "encrypted-pdf":
+            badfiles.encrypted_pdf(src)
+        elif kind == "zip-as-pdf":
+            badfiles.zip_file(src)
+        elif kind == "page-count-bomb":
+            badfiles.skeleton_pdf(src, 20000)
+        else:
+            src = badfiles.huge_png(gen / f"{name}.png", 30000, 30000)
+        drop(self.inbox, src, src.name)
+        return Item(src.name, kind, expect="failed")
+
+    def hold_database(self) -> None:
+        """Another writer holds the database past the daemon's busy_timeout of 1 s, then lets go."""
+        wait_until = time.monotonic() + 120
+        while stored_count(self.db) < 0 and time.monotonic() < wait_until:  # the daemon is still creating it
+            time.sleep(0.2)
+        if stored_count(self.db) < 0:
+            self.injected["db-locked"] -= 1
+            return
+        con = sqlite3.connect(self.db, isolation_level=None, timeout=30)
+        con.execute("BEGIN IMMEDIATE")
+        time.sleep(2.5)
+        con.execute("ROLLBACK")
+        con.close()
+
+    def slow_copy(self, n: int, name: str) -> Item:
+        src = text_pdf(self.gen / f"{name}.pdf", [document_lines(self.rng, n, p) for p in (1, 2)])
+        item = Item(src.name, "slow-copy", sha256=sha256(src), pages=2)
+        data = src.read_bytes()
+        with open(self.inbox / item.name, "wb") as f:  # 8 pieces over ~2 s, gaps under the 0.5 s window
+            for i in range(8):
+                f.write(data[i * len(data) // 8:(i + 1) * len(data) // 8])
+                f.flush()
+                time.sleep(0.25)
+        self.good.append(item)
+        return item
+
+    def again(self, name: str) -> Item | None:
+        """The bytes of an earlier good document under a new name: an exact duplicate."""
+        if not self.good:
+            self.injected["same-bytes-again"] -= 1
+            return None
+        earlier = self.rng.choice(self.good)
+        item = Item(f"{name}-again{Path(earlier.name).suffix}", "same-bytes-again", sha256=earlier.sha256,
+                    expect="duplicate-of-earlier")
+        drop(self.inbox, next(self.gen.glob(earlier.name)), item.name)
+        return item
+
+    def waiting(self) -> int:
+        return sum(1 for p in self.inbox.rglob("*") if p.is_file())
+
+    def inbox_empty(self) -> bool:
+        return not any(not p.is_dir() or p.is_symlink() for p in self.inbox.rglob("*"))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=2000, help="pages of good documents to feed")
@@ -227,126 +356,33 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
     cfg = write_config(work, site=not args.no_site)
-    inbox, gen, outside = work / "inbox", work / "generated", work / "outside"
-    for d in (inbox, gen, outside):
-        d.mkdir(exist_ok=True)
-    db = work / "archive" / "archive.db"
-    items: list[Item] = []
-    good: list[Item] = []
     kinds = plan(args.pages, args.fault_rate, rng)
     print(f"soak: {len(kinds)} items ({sum(k != 'good' for k, _ in kinds)} faults, "
           f"{sum(c for _, c in kinds)} pages), work folder {work}", flush=True)
-
-    daemon = Daemon(cfg, work / "daemon.log")
+    feeder = Feeder(work, cfg, rng)
     mem, stop = Memory(), threading.Event()
-    sampler = threading.Thread(target=watch_memory, args=(lambda: daemon.proc.pid, db, mem, stop), daemon=True)
+    sampler = threading.Thread(target=watch_memory, args=(lambda: feeder.daemon.proc.pid, feeder.db, mem, stop), daemon=True)
     sampler.start()
-    deaths: list[str] = []  # the daemon must only ever stop when we kill it
-
-    def keep_alive() -> None:
-        nonlocal daemon
-        if daemon.proc.poll() is not None:
-            deaths.append(f"the daemon exited by itself with status {daemon.proc.returncode}")
-            daemon = Daemon(cfg, work / "daemon.log")
-
     t0 = time.monotonic()
     deadline = t0 + args.timeout
-    injected: dict[str, int] = {}
     for n, (kind, count) in enumerate(kinds):
-        while sum(1 for p in inbox.rglob("*") if p.is_file()) >= args.max_waiting and time.monotonic() < deadline:
-            keep_alive()
+        while feeder.waiting() >= args.max_waiting and time.monotonic() < deadline:
+            feeder.keep_alive()
             time.sleep(0.2)
         if time.monotonic() >= deadline:
-            deaths.append(f"timed out after {args.timeout:.0f} s with {len(kinds) - n} items not yet fed")
+            feeder.deaths.append(f"timed out after {args.timeout:.0f} s with {len(kinds) - n} items not yet fed")
             break
-        if kind != "good":
-            injected[kind] = injected.get(kind, 0) + 1
-        name = f"{n:05d}-{kind}"
-        if kind == "good":
-            if n % 25 == 0:  # now and then a scan that needs OCR (count is 1)
-                src = scan_png(gen / f"{name}.png", document_lines(rng, n, 1)[:4])
-                item = Item(f"{name}.png", kind, pages=1)
-            else:
-                src = text_pdf(gen / f"{name}.pdf", [document_lines(rng, n, p) for p in range(1, count + 1)])
-                item = Item(f"{name}.pdf", kind, pages=count)
-            item.sha256 = sha256(src)
-            drop(inbox, src, item.name)
-            good.append(item)
-        elif kind in BAD_KINDS:
-            src = gen / f"{name}.pdf"
-            if kind == "random-bytes":
-                badfiles.random_bytes(src, rng.randint(1, 50000), seed=n)
-            elif kind == "zero-bytes":
-                src.write_bytes(b"")
-            elif kind == "truncated-pdf":
-                badfiles.truncated(text_pdf(gen / f"{name}-whole.pdf", [document_lines(rng, n, 1)]), src, rng.uniform(0.2, 0.9))
-            elif kind == "encrypted-pdf":
-                badfiles.encrypted_pdf(src)
-            elif kind == "zip-as-pdf":
-                badfiles.zip_file(src)
-            elif kind == "page-count-bomb":
-                badfiles.skeleton_pdf(src, 20000)
-            else:
-                src = badfiles.huge_png(gen / f"{name}.png", 30000, 30000)
-            item = Item(src.name, kind, expect="failed")
-            drop(inbox, src, item.name)
-        elif kind in HOSTILE_KINDS:
-            item = hostile(kind, name, inbox, gen, rng, n)
-            if item.expect == "stored":
-                good.append(item)
-        elif kind == "kill-9":
-            time.sleep(rng.uniform(0, 1.5))
-            daemon.kill()
-            daemon = Daemon(cfg, work / "daemon.log")
-            continue
-        elif kind == "db-locked":
-            wait_until = time.monotonic() + 120
-            while stored_count(db) < 0 and time.monotonic() < wait_until:  # the daemon is still creating it
-                time.sleep(0.2)
-            if stored_count(db) < 0:
-                injected[kind] -= 1
-            else:
-                con = sqlite3.connect(db, isolation_level=None, timeout=30)
-                con.execute("BEGIN IMMEDIATE")
-                time.sleep(2.5)  # past the daemon's busy_timeout of 1 s: its write gives up and retries later
-                con.execute("ROLLBACK")
-                con.close()
-            continue
-        elif kind == "slow-copy":
-            src = text_pdf(gen / f"{name}.pdf", [document_lines(rng, n, p) for p in (1, 2)])
-            item = Item(src.name, kind, sha256=sha256(src), pages=2)
-            data = src.read_bytes()
-            with open(inbox / item.name, "wb") as f:  # 8 pieces over ~2 s, gaps under the 0.5 s window
-                for i in range(8):
-                    f.write(data[i * len(data) // 8:(i + 1) * len(data) // 8])
-                    f.flush()
-                    time.sleep(0.25)
-            good.append(item)
-        elif kind == "same-bytes-again":
-            if not good:
-                injected[kind] -= 1
-                continue
-            earlier = rng.choice(good)
-            item = Item(f"{name}-again{Path(earlier.name).suffix}", kind, sha256=earlier.sha256,
-                        expect="duplicate-of-earlier")
-            drop(inbox, next(gen.glob(earlier.name)), item.name)
-        else:  # symlink-out
-            target = text_pdf(outside / f"{name}.pdf", [["外部文件，不应归档"]])
-            item = Item(f"{name}.pdf", kind, sha256=sha256(target), expect="refused")
-            (inbox / item.name).symlink_to(target)
-        items.append(item)
-
-    # wait for the inbox to empty and the last document to land
-    while time.monotonic() < deadline and any(not p.is_dir() or p.is_symlink() for p in inbox.rglob("*")):
-        keep_alive()
+        feeder.feed(n, kind, count)
+    while time.monotonic() < deadline and not feeder.inbox_empty():  # the last document lands
+        feeder.keep_alive()
         time.sleep(0.5)
     fed_s = time.monotonic() - t0
     time.sleep(3)
     stop.set()
-    rc = daemon.stop()
+    rc = feeder.daemon.stop()
     lines: list[str] = [f"soak: {args.pages} pages asked, fault rate {args.fault_rate}, seed {args.seed}, "
                         f"site {'on' if not args.no_site else 'off'}"]
-    code = report(work, cfg, items, good, mem, injected, fed_s, rc, deaths, lines)
+    code = report(work, cfg, feeder.items, feeder.good, mem, feeder.injected, fed_s, rc, feeder.deaths, lines)
     print("\n".join(lines[1:]))
     if args.out:
         write_section(args.out, "soak", "## Soak (`python -m bench.soak`)\n\n```\n" + "\n".join(lines) + "\n```\n")
