@@ -51,7 +51,11 @@ def canon(field: str, value) -> str | None:
 
 
 def _weights_digest(weights: Path) -> str:
-    return hashlib.sha256((weights / "crnn.pt").read_bytes()).hexdigest()[:12]
+    """The recogniser as it reads: its weights, and the decoder with its language model when that is on."""
+    h = hashlib.sha256((weights / "crnn.pt").read_bytes())
+    if Ocr().decoder == "beam":
+        h.update(b"beam" + (weights / "lm.npz").read_bytes())
+    return h.hexdigest()[:12]
 
 
 class OcrCache:
@@ -60,8 +64,8 @@ class OcrCache:
     def __init__(self, weights: Path, min_confidence: float):
         self.weights, self.min_confidence = weights, min_confidence
         # Keyed by the weights, the page-analysis code and the page generator: a change re-reads the pages.
-        code = sorted((ROOT / "archiver" / "vision").glob("*.py")) + [ROOT / "archiver" / "bench" / "gongwen_pages.py",
-                                                                      ROOT / "archiver" / "bench" / "scansim.py"]
+        code = sorted((ROOT / "archiver" / "vision").glob("*.py")) + [ROOT / "bench" / "gongwen_pages.py",
+                                                                      ROOT / "bench" / "scansim.py"]
         vision = hashlib.sha256(b"".join(p.read_bytes() for p in code))
         self.folder = ROOT / ".work" / "bench-gongwen" / f"{_weights_digest(weights)}-{vision.hexdigest()[:8]}"
         self.folder.mkdir(parents=True, exist_ok=True)
