@@ -67,7 +67,7 @@ class OcrCache:
         code = sorted((ROOT / "archiver" / "vision").glob("*.py")) + [ROOT / "bench" / "gongwen_pages.py",
                                                                       ROOT / "bench" / "scansim.py"]
         vision = hashlib.sha256(b"".join(p.read_bytes() for p in code))
-        self.folder = ROOT / ".work" / "bench-gongwen" / f"{_weights_digest(weights)}-{vision.hexdigest()[:8]}"
+        self.folder = ROOT / "runs" / "bench-gongwen" / f"{_weights_digest(weights)}-{vision.hexdigest()[:8]}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._reader = None
         self.seconds: list[float] = []
