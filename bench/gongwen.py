@@ -5,7 +5,7 @@ on the clean text and on simulated scans read by our page analysis + recogniser 
 
 Per field: accuracy = exact matches (after NFKC, whitespace removed, brackets of 发文字号 unified)
 over the pages that have the field; precision = correct values over values given; invented =
-values given where the page has none. OCR readings are cached under .work/bench-gongwen/<weights +
+values given where the page has none. OCR readings are cached under runs/bench-gongwen/<weights +
 vision digest>/, so a re-run after new weights or page analysis re-reads everything, else it is quick."""
 from __future__ import annotations
 
