@@ -35,7 +35,7 @@ def test_a_copy_spread_over_30_seconds_is_read_once_complete(archive_config):
     pipeline = make_pipeline(s)
     t = [0.0]
     w = Watcher(s, pipeline, clock=lambda: t[0])
-    data = text_pdf(s.paths.work / "full.pdf", [NOTICE, ["第二页：安全教育"], ["第三页：值班安排"]]).read_bytes()
+    data = text_pdf(s.base_dir / "full.pdf", [NOTICE, ["第二页：安全教育"], ["第三页：值班安排"]]).read_bytes()
     target = s.paths.inbox / "slow.pdf"
     chunks = np.array_split(np.frombuffer(data, np.uint8), 15)
     processed = []
@@ -69,7 +69,7 @@ def test_a_slow_copy_with_the_real_watcher(archive_config):
     runner = threading.Thread(target=w.run, kwargs={"max_seconds": 60})
     runner.start()
     try:
-        data = text_pdf(s.paths.work / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
+        data = text_pdf(s.base_dir / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
         with open(s.paths.inbox / "scanner.pdf", "wb") as f:
             for chunk in np.array_split(np.frombuffer(data, np.uint8), 12):
                 f.write(chunk.tobytes())
@@ -90,7 +90,7 @@ def test_a_slow_copy_with_the_real_watcher(archive_config):
 def test_the_same_file_dropped_twice_at_once_is_stored_once(archive_config):
     s = slow_config(archive_config, stable=0.5)
     pipeline = make_pipeline(s)
-    data = text_pdf(s.paths.work / "n.pdf", [NOTICE]).read_bytes()
+    data = text_pdf(s.base_dir / "n.pdf", [NOTICE]).read_bytes()
     (s.paths.inbox / "通知.pdf").write_bytes(data)
     (s.paths.inbox / "通知 (copy).pdf").write_bytes(data)
     t = [0.0]
@@ -109,7 +109,7 @@ def test_two_processes_racing_on_the_same_bytes_store_one_row(archive_config, mo
     refuses the second insert, which becomes an exact duplicate instead of a failure."""
     s = slow_config(archive_config, stable=0.5)
     first, second = make_pipeline(s), make_pipeline(s)
-    data = text_pdf(s.paths.work / "n.pdf", [NOTICE]).read_bytes()
+    data = text_pdf(s.base_dir / "n.pdf", [NOTICE]).read_bytes()
     a, b = s.paths.inbox / "a.pdf", s.paths.inbox / "b.pdf"
     a.write_bytes(data)
     b.write_bytes(data)
@@ -207,7 +207,7 @@ def test_a_copy_that_stalls_past_the_window_is_read_again_not_failed(archive_con
 
     s = slow_config(archive_config, stable=0.5)
     pipeline = make_pipeline(s)
-    data = text_pdf(s.paths.work / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
+    data = text_pdf(s.base_dir / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
     target = s.paths.inbox / "stalled.pdf"
     target.write_bytes(data[: len(data) // 2])
     real = pipeline_mod.analyse

@@ -290,7 +290,7 @@ def test_scratch_folders_of_killed_runs_are_cleaned(archive_config, capsys):
 def test_a_copy_that_pauses_past_the_window_is_waited_for_not_failed(archive_config):
     s = settings_of(archive_config, settle_seconds=60)
     pipeline = make_pipeline(s)
-    data = text_pdf(s.paths.work / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
+    data = text_pdf(s.base_dir / "full.pdf", [NOTICE, ["第二页"]]).read_bytes()
     target = s.paths.inbox / "scan.pdf"
     t = [0.0]
     w = Watcher(s, pipeline, clock=lambda: t[0])
@@ -310,7 +310,7 @@ def test_a_copy_that_pauses_past_the_window_is_waited_for_not_failed(archive_con
 def test_a_damaged_file_that_holds_still_is_failed_after_the_settle_time(archive_config):
     s = settings_of(archive_config, settle_seconds=60)
     pipeline = make_pipeline(s)
-    data = text_pdf(s.paths.work / "full.pdf", [NOTICE]).read_bytes()
+    data = text_pdf(s.base_dir / "full.pdf", [NOTICE]).read_bytes()
     target = s.paths.inbox / "truncated.pdf"
     target.write_bytes(data[: len(data) // 2])
     old = time.time() - 61

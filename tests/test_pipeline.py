@@ -133,7 +133,7 @@ def test_half_written_file_is_not_read_early(archive_config):
     t = [100.0]
     w = Watcher(s, pipeline, clock=lambda: t[0])
     f = s.paths.inbox / "slow.pdf"
-    data = text_pdf(s.paths.work / "full.pdf", [NOTICE]).read_bytes()
+    data = text_pdf(s.base_dir / "full.pdf", [NOTICE]).read_bytes()
     f.write_bytes(data[: len(data) // 2])  # the scanner is still writing
     w.rescan()
     t[0] += 0.2
