@@ -24,10 +24,10 @@ from bench.report import write_section
 from bench.scansim import simulate
 
 
-def run_ours(images, threads: int, decoder: str = "greedy"):
-    from archiver.ocr.recognizer import Recognizer
+def run_ours(images, threads: int, decoder: str = "greedy", weights: Path | None = None):
+    from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 
-    rec = Recognizer(threads=threads, decoder=decoder)
+    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder)
     t = time.perf_counter()
     out = [r.text for r in rec.read(images)]
     return out, time.perf_counter() - t
@@ -81,6 +81,7 @@ def main(argv=None) -> None:
     ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "tesseract", "rapidocr"],
                     help="ours: greedy CTC decoding; ours+lm: beam search with the character language model")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
     args = ap.parse_args(argv)
@@ -94,8 +95,8 @@ def main(argv=None) -> None:
         refs = [ln.text for ln, _ in cuts]
         is_cjk = np.array([ln.has_cjk for ln, _ in cuts])
         for engine in args.engines:
-            preds, dt = {"ours": lambda: run_ours(images, args.threads),
-                         "ours+lm": lambda: run_ours(images, args.threads, decoder="beam"),
+            preds, dt = {"ours": lambda: run_ours(images, args.threads, weights=args.weights),
+                         "ours+lm": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights),
                          "tesseract": lambda: run_tesseract(images), "rapidocr": lambda: run_rapidocr(images)}[engine]()
             cjk_cer, cjk_exact = score([p for p, c in zip(preds, is_cjk) if c], [r for r, c in zip(refs, is_cjk) if c])
             num_cer, num_exact = score([p for p, c in zip(preds, is_cjk) if not c], [r for r, c in zip(refs, is_cjk) if not c])
