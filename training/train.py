@@ -23,6 +23,7 @@ from archiver.ocr.decode import greedy_decode
 from archiver.ocr.metrics import cer
 from archiver.ocr.model import CRNN, ModelConfig, count_parameters
 from archiver.ocr.prep import normalise, pad_batch
+from archiver.ocr.recognizer import native_bf16
 from .synth import LineSynth
 
 
@@ -176,7 +177,9 @@ def train(args) -> None:
     if log.tell() == 0:
         log.write("step\tseen\thours\tloss\tlr\t" + "\t".join(f"cer_{k}" for k in evaluator.sets) + "\n")
     t_last, t_eval, losses = time.time(), time.time(), []
-    use_bf16 = device.type == "cpu" and not args.fp32
+    # bf16 autocast only where the CPU computes bf16 natively: emulated, a step took minutes here (2-core EPYC)
+    use_bf16 = device.type == "cpu" and not args.fp32 and native_bf16()
+    print(f"CNN in {'bfloat16' if use_bf16 else 'float32'} on {device}", flush=True)
     for x, lengths, targets, target_lengths in loader:
         progress = state["elapsed"] / budget
         for g in opt.param_groups:
