@@ -17,6 +17,7 @@ from .document import Metadata
 from .errors import ConfigError
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+ARCHIVAL_PARTS = ("archival_code", "fonds", "retention", "org")  # the 档号 and its parts, for name templates
 TEMPLATE_FIELDS = ("id", "year", "category", "title", "doc_type", "issuer", "doc_number", "date", "name", "sha8", "ext")
 
 
@@ -52,7 +53,7 @@ def check_template(template: str) -> None:
     """ConfigError now, at config load, for a name_template that names an unknown field; not at store
     time, after OCR, for every file."""
     archive_name(template, doc_id=1, metadata=Metadata(), category=None, original_name="x.pdf", sha256="0" * 64,
-                 ext=".pdf", extra={"archival_code": "", "fonds": "", "retention": "", "org": ""})
+                 ext=".pdf", extra=dict.fromkeys(ARCHIVAL_PARTS, ""))
 
 
 def atomic_copy(src: Path, dest: Path) -> None:

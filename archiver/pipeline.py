@@ -162,10 +162,9 @@ class Pipeline:
         self._paused.pop(path, None)
         try:
             source = intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20))
-            existing = self.exact_duplicate(source)
-            if existing is not None:
-                return self.drop_exact_duplicate(source, existing, start)
-            self.begin_job(source)
+            dropped = self.claim(source, start)
+            if dropped is not None:
+                return dropped
             with tempfile.TemporaryDirectory(dir=self.settings.paths.work) as tmp:
                 doc = analyse(source, self.settings, self.rules, self.reader, Path(tmp))
                 crash_point("analysed")
@@ -182,10 +181,11 @@ class Pipeline:
                 return self.still_arriving(source, start, path)
             if isinstance(exc, CorruptFile) and self.recently_written(path):  # a copy that paused, probably
                 return self.paused_copy(path, source, exc, start)
-            return self.fail(path, exc.message, start)
+            return self.fail(path, exc.message, start, sha=source.sha256 if source else None)
         except Exception as exc:  # a bug or an unexpected library error must not stop the daemon
-            log.exception("unexpected error on %s", path)
-            return self.fail(path, f"{shown(path.name)}: internal error: {type(exc).__name__}: {exc}", start)
+            log.exception("unexpected error on %s", shown(path))
+            return self.fail(path, f"{shown(path.name)}: internal error: {type(exc).__name__}: {exc}", start,
+                             sha=source.sha256 if source else None)
         finally:
             self.current_job = None
 
@@ -194,17 +194,23 @@ class Pipeline:
         bookkeeping as `process`: exact duplicates first, the job begun, a busy database noted as a retry."""
         src = doc.source
         try:
-            existing = self.exact_duplicate(src)
-            if existing is not None:
-                return self.drop_exact_duplicate(src, existing, start)
-            self.begin_job(src)
-            return self.store(doc, start)
+            dropped = self.claim(src, start)
+            return dropped if dropped is not None else self.store(doc, start)
         except StorageBusy as exc:
             return self.busy(src.path, src, exc, start)
         except ArchiverError as exc:
-            return self.fail(src.path, exc.message, start)
+            return self.fail(src.path, exc.message, start, sha=src.sha256)
         finally:
             self.current_job = None
+
+    def claim(self, source: SourceFile, start: float) -> Outcome | None:
+        """Before the work on a file: its exact duplicate's outcome if its bytes are archived, else None
+        with its job begun (recorded, so a crash from here on is counted)."""
+        existing = self.exact_duplicate(source)
+        if existing is not None:
+            return self.drop_exact_duplicate(source, existing, start)
+        self.begin_job(source)
+        return None
 
     def busy(self, path: Path, source: SourceFile | None, exc: StorageBusy, start: float) -> Outcome:
         """A passing fault (database held, disk full): nothing stored, the file stays for a later try."""
@@ -340,7 +346,7 @@ class Pipeline:
             s, doc_id, fonds=a.fonds, year=year, retention=retention, org=org,
             make_code=lambda seq: archival_code(a.code_template, fonds=a.fonds, year=year, retention=retention,
                                                 org=org, seq=seq))
-        return {"archival_code": code, "fonds": a.fonds, "retention": retention, "org": org}
+        return dict(zip(archive_files.ARCHIVAL_PARTS, (code, a.fonds, retention, org)))
 
     def copy_files(self, doc: Document, doc_id: int, created: list[Path],
                    archival: dict | None = None) -> tuple[str, list[str]]:
@@ -367,13 +373,14 @@ class Pipeline:
             raise
         return str(dest.relative_to(cfg.paths.archive)), thumbs
 
-    def fail(self, path: Path, reason: str, start: float) -> Outcome:
+    def fail(self, path: Path, reason: str, start: float, sha: str | None = None) -> Outcome:
         """Record the failure and move the file to failed/ with its reason, in that order inside one
         transaction: a database held by another writer (a passing fault) leaves the file in the inbox for
         a later try, never in failed/ without its record. Never raises for a missing file."""
         present = os.path.lexists(path)  # a dangling or looping symlink is moved out too, as itself
         move = present and not self.keep_source
-        sha = self._digest_if_readable(path) if present else ""
+        if sha is None:  # not taken in (refused, unreadable): read it now, if it is a file we may read
+            sha = self._digest_if_readable(path) if present else ""
         failed = self.settings.paths.failed
         dest = archive_files.failed_destination(path, failed) if move else (path if present else None)
         try:

@@ -58,3 +58,12 @@ def test_settings_are_frozen():
     s = config.load(ROOT / "config.yaml")
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.workers = 3  # type: ignore[misc]
+
+
+def test_a_bad_name_template_is_refused_when_the_config_is_read(tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text('archive: {name_template: "{year}/{nonsense}{ext}"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="name_template has an unknown field 'nonsense'"):
+        config.load(cfg)
+    cfg.write_text('archive: {name_template: "{year}/{archival_code}-{issuer}{ext}"}\n', encoding="utf-8")
+    assert config.load(cfg).archive.name_template.startswith("{year}")

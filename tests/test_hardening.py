@@ -478,16 +478,6 @@ def test_a_second_daemon_on_the_same_inbox_under_another_archive_refuses(archive
     assert os.listdir(s.paths.inbox) == []  # nothing is put in the drop folder for the lock
 
 
-def test_a_bad_name_template_is_refused_when_the_config_is_read(tmp_path):
-    from archiver.errors import ConfigError
-
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text('archive: {name_template: "{year}/{nonsense}{ext}"}\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="name_template has an unknown field 'nonsense'"):
-        config.load(cfg)
-    cfg.write_text('archive: {name_template: "{year}/{archival_code}-{issuer}{ext}"}\n', encoding="utf-8")
-    assert config.load(cfg).archive.name_template.startswith("{year}")
-
 
 @pytest.mark.sqlite_only  # holds the SQLite file's lock from outside
 def test_a_bad_file_met_while_the_database_is_held_waits_in_the_inbox_with_nothing_half_done(archive_config):

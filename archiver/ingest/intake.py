@@ -88,15 +88,15 @@ def take_in(path: Path, max_bytes: int | None = None) -> SourceFile:
                 raise CorruptFile(f"{name}: {size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
                                   "(intake.max_file_mb)")
             head = f.read(1024)
+            kind = sniff(head)
             f.seek(0)
-            sha = _digest(f) if size and sniff(head) else ""
+            sha = _digest(f) if size and kind else ""
     except NotRegular as exc:
         raise UnsupportedFile(f"{name}: {exc.what}, not a file: refused without reading it") from None
     except OSError as exc:
         raise CorruptFile(f"{name}: cannot read ({exc.strerror})") from None
     if size == 0:
         raise CorruptFile(f"{name}: empty file")
-    kind = sniff(head)
     if kind is None:
         raise UnsupportedFile(f"{name}: not a PDF, PNG, JPEG, TIFF or BMP file")
     return SourceFile(path=path, name=name, kind=kind, sha256=sha, size=size)
