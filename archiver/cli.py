@@ -14,6 +14,7 @@ from . import config as config_mod
 from .app import SiteWhenChanged, make_pipeline, open_db, pipeline_when_free, rebuild_site
 from .archive_lock import ArchiveLock
 from .errors import ArchiverError, ExitCode
+from .fields import ARCHIVAL, GONGWEN
 from .shown import ShownFormatter, shown
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
@@ -118,18 +119,19 @@ def cmd_show(args, settings) -> int:
     db = open_db(settings)
     with db.session() as s:
         d = repository.get_document(s, args.id)
-    fields = [("id", d.id), ("file", d.original_name), ("title", d.title), ("文种", d.doc_type), ("发文机关", d.issuer),
-              ("发文字号", d.doc_number), ("档号", d.archival_code), ("成文日期", d.date), ("密级", d.secrecy), ("紧急程度", d.urgency),
-              ("category", d.category), ("tags", ", ".join(d.tags)), ("pages", d.page_count),
-              ("sha256", d.sha256), ("archive", d.archive_path), ("duplicate_of", d.duplicate_of),
-              ("duplicates", ", ".join(map(str, d.duplicates)))]
+    # (key in --json, label on a terminal, value): the stored facts, then every field of archiver.fields.
+    rows = [("id", "id", d.id), ("file", "file", d.original_name), ("title", "标题", d.title)]
+    rows += [(f.name, f.zh, getattr(d, f.name)) for f in ARCHIVAL + GONGWEN if f.name != "title"]
+    rows += [("category", "category", d.category), ("tags", "tags", ", ".join(d.tags)), ("pages", "pages", d.page_count),
+             ("sha256", "sha256", d.sha256), ("archive", "archive", d.archive_path),
+             ("duplicate_of", "duplicate_of", d.duplicate_of), ("duplicates", "duplicates", ", ".join(map(str, d.duplicates)))]
     if args.json:
-        print(json.dumps(dict((k, v) for k, v in fields) | {"text": [[ln.text for ln in p.lines] for p in d.pages]},
+        print(json.dumps({k: v for k, _, v in rows} | {"text": [[ln.text for ln in p.lines] for p in d.pages]},
                          ensure_ascii=False, indent=2))
         return ExitCode.OK
-    for k, v in fields:
+    for _, label, v in rows:
         if v not in (None, ""):
-            print(f"{_rjust(k, 12)}: {v}")
+            print(f"{_rjust(label, 12)}: {v}")
     for h in d.hits:
         print(f"{_rjust('rule', 12)}: {h.rule} → {h.category or ''} {' '.join(h.tags)} ({h.field}: {', '.join(h.matched)})")
     if args.text:

@@ -13,6 +13,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from .errors import ConfigError
+from .fields import RETENTIONS
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Settings:
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "ocr.decoder": ("greedy", "beam"), "archive.default_retention": ("永久", "30年", "10年")}
+_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "ocr.decoder": ("greedy", "beam"), "archive.default_retention": RETENTIONS}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),

@@ -1,8 +1,10 @@
 """The values passed between stages. Each stage takes values and returns new ones; none is mutated."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
+
+from archiver.fields import GONGWEN
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels (origin top-left)
 
@@ -56,7 +58,7 @@ class Classification:
     category: str | None
     tags: tuple[str, ...]
     hits: tuple[RuleHit, ...]
-    retention: str | None = None  # 保管期限 (永久 | 30年 | 10年) chosen by the rules, for the 档号
+    retention: str | None = None  # 保管期限 (archiver.fields.RETENTIONS) chosen by the rules, for the 档号
     org: str | None = None  # 机构 code chosen by the rules, for the 档号
 
 
@@ -70,30 +72,16 @@ class FieldSpan:
     text: str
 
 
-@dataclass(frozen=True)
-class Metadata:
-    """公文 fields found in the text (GB/T 9704-2012 elements); None when the page has none."""
+def _metadata_class():
+    fields = [(f.name, f.python | None, None) for f in GONGWEN] + [("spans", tuple[FieldSpan, ...], ())]
+    cls = make_dataclass("Metadata", fields, frozen=True)
+    cls.__module__ = __name__
+    cls.__doc__ = ("公文 fields found in the text (GB/T 9704-2012 elements, declared in archiver.fields); "
+                   "None where the page has none; spans say where each was read.")
+    return cls
 
-    title: str | None = None
-    issuer: str | None = None  # 发文机关, from the title, the 版头 or the signature
-    doc_number: str | None = None  # 发文字号, normalised to 〔〕
-    doc_type: str | None = None  # 文种 or a non-公文 kind (预算, 决算, 年度报告, 合同, 会议记录) or "other"
-    date: str | None = None  # 成文日期, ISO yyyy-mm-dd
-    year: int | None = None
-    secrecy: str | None = None  # 密级: 绝密 | 机密 | 秘密
-    urgency: str | None = None  # 紧急程度: 特急 | 加急
-    copy_no: str | None = None  # 份号, 6 digits
-    secrecy_period: str | None = None  # 保密期限, e.g. 5年
-    header: str | None = None  # 发文机关标志, e.g. 上海市人民政府文件
-    signer: str | None = None  # 签发人
-    recipients: str | None = None  # 主送机关
-    attachments: str | None = None  # 附件说明, items joined by ；
-    signature: str | None = None  # 发文机关署名
-    note: str | None = None  # 附注
-    cc: str | None = None  # 抄送机关
-    printer: str | None = None  # 印发机关
-    print_date: str | None = None  # 印发日期, ISO
-    spans: tuple[FieldSpan, ...] = ()
+
+Metadata = _metadata_class()
 
 
 @dataclass(frozen=True)

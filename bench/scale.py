@@ -121,7 +121,7 @@ def light_documents(count: int, seed: int, first_id: int = 1) -> Iterator[dict]:
         yield {
             "id": i, "sha256": f"{rng.getrandbits(256):064x}", "original_name": f"扫描件-{i:06d}.pdf", "kind": "pdf",
             "size": rng.randint(50_000, 2_000_000), "page_count": 1, "title": title, "issuer": issuer,
-            "doc_number": number, "doc_type": doc_type, "doc_date": date, "year": year,
+            "doc_number": number, "doc_type": doc_type, "date": date, "year": year,
             "category": rng.choice(site.CATEGORIES), "archive_path": f"originals/{year}/扫描件-{i:06d}.pdf",
             "text": "\n".join(lines), "lines": lines, "phash": f"{rng.getrandbits(64):016x}",
         }
@@ -678,7 +678,7 @@ def writer_documents(count: int, seed: int, sources: Path):
             source=SourceFile(src, src.name, "pdf", d["sha256"], 40_000),
             pages=(Page(1, 1240, 1754, "ocr", lines, d["phash"]),),
             metadata=Metadata(title=d["title"], issuer=d["issuer"], doc_number=d["doc_number"], doc_type=d["doc_type"],
-                              date=d["doc_date"], year=d["year"]),
+                              date=d["date"], year=d["year"]),
             classification=Classification(d["category"], (), ()),
             page_images=(thumb,)))
     return docs

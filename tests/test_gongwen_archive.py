@@ -68,7 +68,7 @@ def test_archival_codes_are_stable_across_reclassify(archive, capsys):
     code, out, _ = run(capsys, archive, "reclassify")
     assert code == 0
     code, out, _ = run(capsys, archive, "show", "3", "--json")
-    assert json.loads(out)["档号"] == "J042-WS·2024-D10-BGS-0002"
+    assert json.loads(out)["archival_code"] == "J042-WS·2024-D10-BGS-0002"
 
 
 def test_search_filters_on_fields(archive, capsys):

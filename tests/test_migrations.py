@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0099"
-down_revision = "0005"
+down_revision = "0006"
 
 
 def upgrade():
@@ -55,11 +55,11 @@ def test_upgrade_downgrade_upgrade(empty):
     assert empty.current_revision() is None
     assert empty.migrate() is None  # nothing to back up in a new file
     assert TABLES | {FTS_TABLE, "alembic_version"} <= tables(empty)
-    assert empty.current_revision() == empty.head_revision() == "0005"
+    assert empty.current_revision() == empty.head_revision() == "0006"
     empty.check_current()
     backup = empty.downgrade("base")
     if sqlite:
-        assert backup is not None and backup.name == "archive.db.bak-0005"
+        assert backup is not None and backup.name == "archive.db.bak-0006"
     else:
         assert backup is None  # a server database is backed up by its operator (pg_dump), not by us
     assert tables(empty) == {"alembic_version"} and empty.current_revision() is None
@@ -96,15 +96,15 @@ def test_older_revision_names_the_command_and_upgrade_backs_up(tmp_path, make_do
     shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "0099_note.py").write_text(REVISION_2, encoding="utf-8")
     db = open_database(f"sqlite:///{tmp_path / 'archive.db'}", script_location=scripts)
-    db.migrate("0005")
+    db.migrate("0006")
     with db.session() as s:
         doc_id = repo.add_document(s, make_doc(["国务院办公厅文件", "关于印发要点的通知"]), "a.pdf", [])
     with pytest.raises(DatabaseOutOfDate) as info:
         db.check_current()
     assert info.value.message == (
-        "database is at revision 0005 but this version needs 0099: run `python manage.py migrate`")
+        "database is at revision 0006 but this version needs 0099: run `python manage.py migrate`")
     backup = db.migrate()
-    assert backup == tmp_path / "archive.db.bak-0005"
+    assert backup == tmp_path / "archive.db.bak-0006"
     db.check_current()
     with db.session() as s:
         assert s.execute(text("SELECT count(*) FROM lines")).scalar() == 2  # not cascaded away
@@ -113,7 +113,7 @@ def test_older_revision_names_the_command_and_upgrade_backs_up(tmp_path, make_do
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on after the migration
     old = sqlite3.connect(backup)
     try:  # the backup is the database as it was, WAL contents included
-        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]
+        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006",)]
         assert old.execute("SELECT count(*) FROM documents").fetchone() == (1,)
     finally:
         old.close()
@@ -137,4 +137,20 @@ def test_only_sqlite_and_postgresql_urls(tmp_path):
         open_database("postgresql+psycopg2://localhost/archive")
     db = open_database("postgresql://u:p@127.0.0.1:1/archive")  # plain postgresql:// reads with psycopg 3
     assert db.backend == "postgresql" and db.engine.url.drivername == "postgresql+psycopg" and db.path is None
+    db.close()
+
+
+@pytest.mark.sqlite_only  # the raw insert below is written for the SQLite file
+def test_the_date_column_keeps_its_values_when_renamed(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'archive.db'}")
+    db.migrate("0005")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO documents (sha256, original_name, kind, size, page_count, doc_date, archive_path, text, "
+            "created_at) VALUES ('ab', 'a.pdf', 'pdf', 1, 1, '2024-03-05', 'a.pdf', '', '2024')")
+    db.migrate()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT date FROM documents").scalar() == "2024-03-05"
+        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(documents)")}
+    assert "ix_documents_date" in names and "ix_documents_doc_date" not in names
     db.close()

@@ -344,9 +344,8 @@ def test_duplicate_of_a_document_not_in_the_site_is_not_linked(tmp_path):
 
 @dataclasses.dataclass(frozen=True)
 class RicherView(DocumentView):
-    """A view as storage will offer it once more 公文 fields are stored: the page must show them all."""
+    """A view with fields the site has no label for, a list value and ready-made pairs: all shown."""
 
-    archive_code: str | None = None
     signer: str | None = None
     cc: tuple[str, ...] = ()
     print_date: str | None = None
@@ -359,7 +358,7 @@ def test_metadata_table_shows_every_field_the_view_offers(tmp_path):
     base = dataclasses.asdict(make_doc(7, urgency=None, doc_number=None))
     base.update(pages=make_doc(7).pages)
     # update(), not keywords: storage's own view may already carry some of these fields.
-    base.update(archive_code="A001-WS·2024-Y-BGS-0007", signer="张三", cc=("市委办公室", "市人大办公室"),
+    base.update(archival_code="A001-WS·2024-Y-BGS-0007", signer="张三", cc=("市委办公室", "市人大办公室"),
                 shelf_mark='<b>"架"</b>', origin=(line("张三"),), fields=(("附注 Note", "（此件公开发布）"),))
     doc = RicherView(**base)
     archive = make_archive(tmp_path, [doc])

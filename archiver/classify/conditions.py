@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass
 
 from archiver.errors import ConfigError
+from archiver.fields import GONGWEN_NAMES
 from archiver.textnorm import compact
 
-FIELDS = ("title", "issuer", "doc_number", "doc_type", "date", "year", "secrecy", "urgency", "copy_no",
-          "secrecy_period", "header", "signer", "recipients", "attachments", "signature", "note", "cc", "printer",
-          "print_date")
+FIELDS = GONGWEN_NAMES
 _OPS = ("not contains", "contains", "not in", "in", ">=", "<=", "!=", "==", ">", "<", "is set", "is empty")
 _FORM = re.compile(r"^\s*(\w+)\s+(" + "|".join(re.escape(o) for o in _OPS) + r")\s*(.*?)\s*$")
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-# GB/T 9704-2012 order, then what is derived from them.
-LABELS = (("copy_no", "份号"), ("secrecy", "密级"), ("secrecy_period", "保密期限"), ("urgency", "紧急程度"),
-          ("header", "发文机关标志"), ("doc_number", "发文字号"), ("signer", "签发人"), ("title", "标题"),
-          ("recipients", "主送机关"), ("attachments", "附件说明"), ("signature", "发文机关署名"), ("date", "成文日期"),
-          ("note", "附注"), ("cc", "抄送机关"), ("printer", "印发机关"), ("print_date", "印发日期"),
-          ("issuer", "发文机关"), ("doc_type", "文种"), ("year", "年度"))
+from archiver.fields import GONGWEN
+
 
 
 def _pad(text: str, width: int) -> str:
@@ -21,10 +17,10 @@ def explain_data(doc) -> dict:
     """Fields (value, page, line, source text), archival number and rule hits of a DocumentView."""
     spans = {sp.field: sp for sp in getattr(doc, "spans", ())}
     fields = []
-    for name, label in LABELS:
-        value = getattr(doc, name, None)
-        sp = spans.get(name)
-        fields.append({"field": name, "label": label, "value": value,
+    for f in GONGWEN:
+        value = getattr(doc, f.name, None)
+        sp = spans.get(f.name)
+        fields.append({"field": f.name, "label": f.zh, "value": value, "derived": f.derived,
                        "page": sp.page if sp else None, "line": sp.line if sp else None,
                        "source": sp.text if sp else None})
     return {
@@ -49,7 +45,7 @@ def explain_lines(doc) -> list[str]:
             missing.append(f["label"])
             continue
         src = f"  ← p{f['page']}:{f['line']} {f['source']!r}" if f["source"] is not None else \
-            ("  ← derived" if f["field"] in ("doc_type", "year", "issuer") else "")
+            ("  ← derived" if f["derived"] else "")
         out.append(f"  {_pad(f['label'], 12)} {f['value']}{src}")
     if missing:
         out.append(f"  not found: {'、'.join(missing)}")

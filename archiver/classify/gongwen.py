@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from archiver.document import Box, FieldSpan, Metadata
+from archiver.fields import GONGWEN_NAMES
 
 from .patterns import (COPY_NO, ORG_ENDINGS, SECRECY, SIGNER, URGENCY, dates_in, doc_number_at_start, doc_type_of,
                        is_plain_name, iso_date, looks_like_org, loose_cn_date, norm, province_code_fix)
@@ -376,14 +377,10 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         if m:
             year = int(m.group(1))
             break
-    return Metadata(title=title, issuer=v.get("issuer"), doc_number=v.get("doc_number"), doc_type=doc_type_of(title),
-                    date=v.get("date"), year=year, secrecy=v.get("secrecy"), urgency=v.get("urgency"),
-                    copy_no=v.get("copy_no"), secrecy_period=v.get("secrecy_period"), header=v.get("header"),
-                    signer=v.get("signer"), recipients=v.get("recipients"), attachments=v.get("attachments"),
-                    signature=v.get("signature"), note=v.get("note"), cc=v.get("cc"), printer=v.get("printer"),
-                    print_date=v.get("print_date"), spans=tuple(found.spans))
+    v.update(title=title, doc_type=doc_type_of(title), year=year)
+    return Metadata(**{name: v.get(name) for name in GONGWEN_NAMES}, spans=tuple(found.spans))
 
 
 def field_values(m: Metadata) -> dict:
     """The fields of a Metadata by name (no spans): what rules' `when:` conditions and file names see."""
-    return {k: v for k, v in vars(m).items() if k != "spans"}
+    return {name: getattr(m, name) for name in GONGWEN_NAMES}

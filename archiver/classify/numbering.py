@@ -11,8 +11,8 @@ from __future__ import annotations
 import string
 
 from archiver.errors import ConfigError
+from archiver.fields import RETENTION_CODES
 
-RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}
 CODE_FIELDS = ("fonds", "year", "retention", "retention_code", "org", "seq")
 
 

@@ -12,13 +12,13 @@ import yaml
 
 from archiver.document import Classification, RuleHit
 from archiver.errors import ConfigError
+from archiver.fields import RETENTIONS
 from archiver.textnorm import compact
 
 from .conditions import Condition, parse_condition
 
 FIELDS = ("title", "body", "issuer", "any")
 _KEYS = {"name", "category", "tags", "field", "any", "all", "none", "regex", "priority", "when", "retention", "org"}
-RETENTIONS = ("永久", "30年", "10年")  # DA/T 22-2015 保管期限
 
 
 fold = compact  # keywords and texts are compared after the shared normalisation

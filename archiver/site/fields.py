@@ -11,49 +11,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from archiver.fields import ARCHIVAL, GONGWEN
 from archiver.storage.views import DocumentView
 
-# Known field names and their labels, in the order a records clerk reads a 公文 (GB/T 9704 order,
-# then archival numbering). Several spellings map to one label because the storage side names them.
-LABELS: dict[str, str] = {
-    "archive_code": "档号 Archival code",
-    "archival_code": "档号 Archival code",
-    "dang_hao": "档号 Archival code",
-    "fonds": "全宗号 Fonds",
-    "retention": "保管期限 Retention",
-    "organisation": "机构 Organisation",
-    "organization": "机构 Organisation",
-    "org": "机构 Organisation",
-    "copy_number": "份号 Copy number",
-    "copy_no": "份号 Copy number",
-    "secrecy": "密级 Secrecy",
-    "secrecy_period": "保密期限 Secrecy period",
-    "urgency": "紧急程度 Urgency",
-    "header": "发文机关标志 Issuer header",
-    "issuer_mark": "发文机关标志 Issuer header",
-    "doc_number": "发文字号 Number",
-    "signer": "签发人 Signed by",
-    "title": "标题 Title",
-    "doc_type": "文种 Type",
-    "addressee": "主送机关 Addressed to",
-    "addressees": "主送机关 Addressed to",
-    "main_recipient": "主送机关 Addressed to",
-    "recipients": "主送机关 Addressed to",
-    "attachments": "附件说明 Attachments",
-    "attachment": "附件说明 Attachments",
-    "issuer": "发文机关 Issuer",
-    "signature": "发文机关署名 Signature",
-    "date": "成文日期 Date",
-    "note": "附注 Note",
-    "notes": "附注 Note",
-    "cc": "抄送机关 Copied to",
-    "copy_to": "抄送机关 Copied to",
-    "printer": "印发机关 Printed by",
-    "print_office": "印发机关 Printed by",
-    "printed_by": "印发机关 Printed by",
-    "print_date": "印发日期 Printed on",
-    "printed_on": "印发日期 Printed on",
-}
+# Field names and their labels, in the order a records clerk reads a 公文: the 档号 first, then the
+# GB/T 9704 order (archiver.fields).
+LABELS: dict[str, str] = {f.name: f.label for f in ARCHIVAL + GONGWEN}
+ALWAYS_SHOWN: tuple[str, ...] = tuple(f.name for f in GONGWEN if f.always_shown)
 
 # Shown in their own rows below (with links or formatting), or not metadata at all.
 _STRUCTURAL = {
@@ -96,7 +60,7 @@ def _pairs(extra: Any) -> Iterable[tuple[str, Any]]:
     return ()
 
 
-def metadata_rows(doc: DocumentView, show_empty: tuple[str, ...] = ("doc_number", "issuer", "date", "doc_type")) -> list[FieldRow]:
+def metadata_rows(doc: DocumentView, show_empty: tuple[str, ...] = ALWAYS_SHOWN) -> list[FieldRow]:
     """The 公文 fields of doc in reading order: known names first, then any other scalar field.
 
     Empty fields are left out except those in show_empty, which a reader expects to see even as "—".

@@ -11,14 +11,11 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from ..document import Classification, Document, RuleHit
 from ..errors import NotFound
+from ..fields import ARCHIVAL_NAMES, GONGWEN_NAMES
 from . import search
 from .tables import EVENT_KINDS, DocumentRow, FieldSpanRow, DocumentTag, Event, Failure, LineRow, PageRow, RuleHitRow
 from .views import DocumentView, LineView, PageView, RuleHitView, SpanView
 
-# Metadata fields stored in documents columns of the same name (migration 0003).
-GONGWEN_COLUMNS = ("copy_no", "secrecy_period", "header", "signer", "recipients", "attachments", "signature", "note",
-                   "cc", "printer", "print_date")
-ARCHIVAL_COLUMNS = ("archival_code", "fonds", "retention", "org")
 
 
 class ClassificationInput(NamedTuple):
@@ -74,9 +71,7 @@ def add_document(s: Session, doc: Document, archive_path: str, thumbnails: Seque
     year = m.year if m.year is not None or not m.date else int(m.date[:4])
     row = DocumentRow(
         sha256=src.sha256, original_name=src.name, kind=src.kind, size=src.size, page_count=len(doc.pages),
-        title=m.title, issuer=m.issuer, doc_number=m.doc_number, doc_type=m.doc_type, doc_date=m.date,
-        year=year, secrecy=m.secrecy, urgency=m.urgency, category=c.category, archive_path=archive_path,
-        **{f: getattr(m, f) for f in GONGWEN_COLUMNS},
+        **{f: getattr(m, f) for f in GONGWEN_NAMES} | {"year": year}, category=c.category, archive_path=archive_path,
         duplicate_of=dup.document_id if dup else None,
         dup_hash_distance=dup.hash_distance if dup else None,
         dup_text_similarity=dup.text_similarity if dup else None,
@@ -227,11 +222,9 @@ def _view(row: DocumentRow, tags: tuple[str, ...], duplicates: tuple[int, ...],
           spans: tuple[SpanView, ...] = ()) -> DocumentView:
     return DocumentView(
         id=row.id, sha256=row.sha256, original_name=row.original_name, kind=row.kind, size=row.size,
-        page_count=row.page_count, title=row.title, issuer=row.issuer, doc_number=row.doc_number,
-        doc_type=row.doc_type, date=row.doc_date, year=row.year, secrecy=row.secrecy, urgency=row.urgency,
-        category=row.category, tags=tags, archive_path=row.archive_path, duplicate_of=row.duplicate_of,
+        page_count=row.page_count, category=row.category, tags=tags, archive_path=row.archive_path, duplicate_of=row.duplicate_of,
         duplicates=duplicates, created_at=row.created_at, pages=pages, hits=hits, spans=spans,
-        **{f: getattr(row, f) for f in GONGWEN_COLUMNS + ARCHIVAL_COLUMNS},
+        **{f: getattr(row, f) for f in GONGWEN_NAMES + ARCHIVAL_NAMES},
     )
 
 
@@ -301,8 +294,7 @@ def classification_inputs(s: Session) -> Iterator[ClassificationInput]:
         r = s.execute(select(DocumentRow).options(defer(DocumentRow.text))
                       .where(DocumentRow.id == doc_id)).scalar_one_or_none()
         if r is not None:  # deleted since the ids were read
-            values = {f: getattr(r, f) for f in ("doc_number", "doc_type", "year", "secrecy", "urgency") + GONGWEN_COLUMNS}
-            values["date"] = r.doc_date
+            values = {f: getattr(r, f) for f in GONGWEN_NAMES}
             yield ClassificationInput(doc_id, r.title, r.issuer, document_text(s, doc_id), r.category,
                                       _tags_by_document(s, [doc_id]).get(doc_id, ()), values)
 

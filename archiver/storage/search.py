@@ -259,16 +259,16 @@ def search(
             where.append(contains.format(f"d.{column}", f":{column}"))
             params[column] = value
     if (start := _iso(date_from, "date_from")) is not None:
-        where.append("d.doc_date >= :date_from")
+        where.append("d.date >= :date_from")
         params["date_from"] = start
     if (end := _iso(date_to, "date_to")) is not None:
-        where.append("d.doc_date <= :date_to")
+        where.append("d.date <= :date_to")
         params["date_to"] = end
     if q is None:
         rows = s.execute(sql(
             f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, 0 AS rank "
             f"FROM documents AS d WHERE {' AND '.join(where)} "
-            f"ORDER BY d.doc_date IS NULL, d.doc_date DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+            f"ORDER BY d.date IS NULL, d.date DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
         return [SearchHit(r.id, r.title, r.original_name, snippet(r.text, ()), 0.0, r.category, r.doc_type, r.year)
                 for r in rows]
     if postgres:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from archiver.fields import ARCHIVAL, GONGWEN
 
 FTS_TABLE = "documents_fts"  # FTS5 virtual table (rowid = documents.id), created in raw SQL by the migrations
 EVENT_KINDS = ("ingested", "duplicate", "skipped", "failed", "reclassified")
@@ -29,7 +31,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class DocumentRow(Base):
+_TYPES = {"text": Text, "str10": String(10), "str32": String(32), "str200": String(200), "int": Integer}
+
+
+def _columns_of(name: str, fields, unique: tuple[str, ...] = ()) -> type:
+    """A declarative mixin with one nullable column per field, typed and indexed as declared."""
+    return type(name, (), {f.name: mapped_column(_TYPES[f.column], nullable=True, index=f.indexed or f.name in unique,
+                                                 unique=f.name in unique or None)
+                           for f in fields})
+
+
+GongwenColumns = _columns_of("GongwenColumns", GONGWEN)
+ArchivalColumns = _columns_of("ArchivalColumns", ARCHIVAL, unique=("archival_code",))
+
+
+class DocumentRow(GongwenColumns, ArchivalColumns, Base):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,32 +54,8 @@ class DocumentRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     size: Mapped[int]
     page_count: Mapped[int]
-    title: Mapped[str | None] = mapped_column(Text)
-    issuer: Mapped[str | None] = mapped_column(Text, index=True)
-    doc_number: Mapped[str | None] = mapped_column(String(200))
-    doc_type: Mapped[str | None] = mapped_column(String(32), index=True)
-    doc_date: Mapped[str | None] = mapped_column(String(10), index=True)  # ISO yyyy-mm-dd
-    year: Mapped[int | None] = mapped_column(index=True)
-    secrecy: Mapped[str | None] = mapped_column(String(32))
-    urgency: Mapped[str | None] = mapped_column(String(32))
-    # 公文 fields of GB/T 9704-2012 (migration 0003); where each was read is in field_spans.
-    copy_no: Mapped[str | None] = mapped_column(Text)
-    secrecy_period: Mapped[str | None] = mapped_column(Text)
-    header: Mapped[str | None] = mapped_column(Text)
-    signer: Mapped[str | None] = mapped_column(Text)
-    recipients: Mapped[str | None] = mapped_column(Text)
-    attachments: Mapped[str | None] = mapped_column(Text)
-    signature: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str | None] = mapped_column(Text)
-    cc: Mapped[str | None] = mapped_column(Text)
-    printer: Mapped[str | None] = mapped_column(Text)
-    print_date: Mapped[str | None] = mapped_column(Text)
-    # Archival number (DA/T 22-2015): parts and the 档号 built from them; assigned once, never recomputed.
-    fonds: Mapped[str | None] = mapped_column(Text)
-    retention: Mapped[str | None] = mapped_column(Text)
-    org: Mapped[str | None] = mapped_column(Text)
-    archival_seq: Mapped[int | None]
-    archival_code: Mapped[str | None] = mapped_column(Text, unique=True, index=True)
+    # The 公文 fields come from GongwenColumns (archiver.fields), the 档号 and its parts from ArchivalColumns.
+    archival_seq: Mapped[int | None]  # the sequence number within its 全宗–年度–保管期限–机构 group
     category: Mapped[str | None] = mapped_column(String(200), index=True)
     archive_path: Mapped[str] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)

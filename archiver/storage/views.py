@@ -1,7 +1,9 @@
 """Read-only views of stored documents, handed to the site builder and the CLI."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
+
+from archiver.fields import ARCHIVAL, GONGWEN
 
 
 @dataclass(frozen=True)
@@ -40,49 +42,27 @@ class SpanView:
     text: str
 
 
-@dataclass(frozen=True)
-class DocumentView:
-    id: int
-    sha256: str
-    original_name: str
-    kind: str
-    size: int
-    page_count: int
-    title: str | None
-    issuer: str | None
-    doc_number: str | None
-    doc_type: str | None
-    date: str | None  # ISO yyyy-mm-dd
-    year: int | None
-    secrecy: str | None
-    urgency: str | None
-    category: str | None
-    tags: tuple[str, ...]
-    archive_path: str  # relative to the archive folder
-    duplicate_of: int | None
-    duplicates: tuple[int, ...]  # ids of documents marked duplicate_of this one
-    created_at: str  # ISO timestamp, UTC
-    pages: tuple[PageView, ...] = ()  # filled by get_document, empty in listings
-    hits: tuple[RuleHitView, ...] = ()
-    # 公文 fields of GB/T 9704-2012 beyond the ones above (None where the document has none)
-    copy_no: str | None = None  # 份号
-    secrecy_period: str | None = None  # 保密期限
-    header: str | None = None  # 发文机关标志
-    signer: str | None = None  # 签发人
-    recipients: str | None = None  # 主送机关
-    attachments: str | None = None  # 附件说明
-    signature: str | None = None  # 发文机关署名
-    note: str | None = None  # 附注
-    cc: str | None = None  # 抄送机关
-    printer: str | None = None  # 印发机关
-    print_date: str | None = None  # 印发日期, ISO
-    # Archival number (DA/T 22-2015): 档号 and its parts
-    archival_code: str | None = None
-    fonds: str | None = None
-    retention: str | None = None  # 永久 | 30年 | 10年
-    org: str | None = None
-    spans: tuple[SpanView, ...] = ()  # where each field was read; filled by get_document
+def _display_title(self) -> str:
+    return self.title or self.original_name
 
-    @property
-    def display_title(self) -> str:
-        return self.title or self.original_name
+
+def _document_view_class():
+    """A stored document: what storage knows of it, then every 公文 and 档号 field of archiver.fields."""
+    stored = [("id", int), ("sha256", str), ("original_name", str), ("kind", str), ("size", int),
+              ("page_count", int), ("category", str | None), ("tags", tuple[str, ...]),
+              ("archive_path", str),  # relative to the archive folder
+              ("duplicate_of", int | None),
+              ("duplicates", tuple[int, ...]),  # ids of documents marked duplicate_of this one
+              ("created_at", str)]  # ISO timestamp, UTC
+    filled = [("pages", tuple[PageView, ...], ()),  # filled by get_document, empty in listings
+              ("hits", tuple[RuleHitView, ...], ()),
+              ("spans", tuple[SpanView, ...], ())]  # where each field was read
+    named = [(f.name, f.python | None, None) for f in GONGWEN + ARCHIVAL]
+    cls = make_dataclass("DocumentView", stored + filled + named, frozen=True,
+                         namespace={"display_title": property(_display_title)})
+    cls.__module__ = __name__
+    cls.__doc__ = _document_view_class.__doc__
+    return cls
+
+
+DocumentView = _document_view_class()
