@@ -17,7 +17,17 @@ from .errors import ArchiverError, ExitCode
 from .fields import ARCHIVAL, GONGWEN
 from .shown import ShownFormatter, shown
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+CHECKOUT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"  # beside manage.py in a checkout
+
+
+def config_path(given: Path | None) -> Path | None:
+    """The config file to read: --config, else $ARCHIVER_CONFIG, else ./config.yaml, else the checkout's
+    config.yaml beside manage.py; None (built-in defaults, folders under the current one) when none exists."""
+    if given is not None:
+        return given
+    if os.environ.get("ARCHIVER_CONFIG"):
+        return Path(os.environ["ARCHIVER_CONFIG"])
+    return next((p for p in (Path("config.yaml"), CHECKOUT_CONFIG) if p.is_file()), None)
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -287,9 +297,17 @@ def cmd_train_ocr(args, settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="manage.py", description="archiver: a searchable archive of scanned 公文")
-    p.add_argument("--config", type=Path, default=None, help="config file (default: config.yaml beside manage.py)")
+    p.add_argument("--config", type=Path, default=None, help="config file (default: $ARCHIVER_CONFIG, else ./config.yaml, else the one beside manage.py)")
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _archiving_commands(sub)
+    _reading_commands(sub)
+    _upkeep_commands(sub)
+    return p
+
+
+def _archiving_commands(sub) -> None:
+    """Commands that take files in: watch, worker, ingest, ocr."""
     c = sub.add_parser("watch", help="watch the inbox and archive every file dropped there")
     c.add_argument("--max-seconds", type=float, default=None, help="stop after this long (tests, cron)")
     c.set_defaults(func=cmd_watch)
@@ -301,6 +319,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--move", action="store_true", help="remove each file once stored (as the inbox does)")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     c.set_defaults(func=cmd_ingest)
+    c = sub.add_parser("ocr", help="print the text of files without storing them")
+    c.add_argument("files", nargs="+")
+    c.add_argument("--lines", action="store_true", help="each image is one text line: path<TAB>text<TAB>confidence")
+    c.add_argument("--force-ocr", action="store_true", help="OCR PDF pages even when they carry a text layer")
+    c.set_defaults(func=cmd_ocr)
+
+
+def _reading_commands(sub) -> None:
+    """Commands that read the archive: search, show, explain, stats, duplicates."""
     c = sub.add_parser("search", help="full-text search: terms (AND), OR, NOT/-term, \"phrases\"")
     c.add_argument("query", nargs="*", help="words to find; may be left out when a filter is given")
     c.add_argument("--category")
@@ -322,15 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("id", type=int)
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_explain)
-    c = sub.add_parser("ocr", help="print the text of files without storing them")
-    c.add_argument("files", nargs="+")
-    c.add_argument("--lines", action="store_true", help="each image is one text line: path<TAB>text<TAB>confidence")
-    c.add_argument("--force-ocr", action="store_true", help="OCR PDF pages even when they carry a text layer")
-    c.set_defaults(func=cmd_ocr)
     for name, func, hlp in (("stats", cmd_stats, "counts"), ("duplicates", cmd_duplicates, "near-duplicate groups")):
         c = sub.add_parser(name, help=hlp)
         c.add_argument("--json", action="store_true")
         c.set_defaults(func=func)
+
+
+def _upkeep_commands(sub) -> None:
+    """Commands that maintain or publish the archive: reclassify, migrate, check, build-site, serve, train-ocr."""
     c = sub.add_parser("reclassify", help="re-apply rules/ to stored documents (no OCR)")
     c.set_defaults(func=cmd_reclassify)
     c = sub.add_parser("migrate", help="create or upgrade the database schema")
@@ -349,7 +375,6 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("train-ocr", help="train the recogniser (see python -m training.train --help)")
     c.add_argument("train_args", nargs=argparse.REMAINDER)
     c.set_defaults(func=cmd_train_ocr)
-    return p
 
 
 def negations_as_terms(argv: list[str]) -> list[str]:
@@ -378,8 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("alembic", "watchdog", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        config_path = args.config if args.config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
-        settings = config_mod.load(config_path)
+        settings = config_mod.load(config_path(args.config))
         code = args.func(args, settings)
         sys.stdout.flush()  # inside the try: a reader that left (| head) is met here, not at exit
         return code

@@ -14,6 +14,7 @@ import yaml
 
 from .errors import ConfigError
 from .fields import RETENTIONS
+from .resources import RULES, TEMPLATES, WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Intake:
 
 @dataclass(frozen=True)
 class Ocr:
-    weights: Path = Path("archiver/ocr/weights")
+    weights: Path = WEIGHTS  # crnn.pt + config.json + charset.txt + lm.npz, shipped in the package
     threads: int = 2
     batch_size: int = 32
     # auto: bfloat16 for the CNN where the CPU has native bf16 (AVX-512 BF16 / AMX), else float32
@@ -63,7 +64,7 @@ class Dedup:
 
 @dataclass(frozen=True)
 class Rules:
-    folder: Path = Path("rules")
+    folder: Path = RULES  # the rules shipped in the package (archiver/rules); point it at a copy to edit them
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Watch:
 @dataclass(frozen=True)
 class Site:
     auto_build: bool = True
-    templates: Path = Path("templates")
+    templates: Path = TEMPLATES
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from archiver.dedup import text_similarity
+from archiver.resources import RULES, TEMPLATES
 from bench import govdev
 from bench.report import write_section
 from bench.scansim import simulate
@@ -61,8 +62,8 @@ def main(argv=None) -> None:
         tmp = args.keep or Path(scratch)
         tmp.mkdir(parents=True, exist_ok=True)
         config = tmp / "config.yaml"
-        config.write_text(f'ocr: {{weights: "{ROOT / "archiver/ocr/weights"}"}}\nrules: {{folder: "{ROOT / "rules"}"}}\n'
-                          f'site: {{templates: "{ROOT / "templates"}", auto_build: false}}\n', encoding="utf-8")
+        config.write_text(f'ocr: {{weights: "{ROOT / "archiver/ocr/weights"}"}}\nrules: {{folder: "{RULES}"}}\n'
+                          f'site: {{templates: "{TEMPLATES}", auto_build: false}}\n', encoding="utf-8")
         originals = [pdfs / f"{name}.pdf" for name in RESCANNED + TEMPLATE_PAIR]
         manage(config, "ingest", *map(str, originals))
         scans = [rescan(pdfs / f"{name}.pdf", tmp, args.rotate) for name in RESCANNED]

@@ -60,6 +60,7 @@ from sqlalchemy.pool import NullPool
 from archiver.storage import pg_search, search
 from archiver.storage.db import Database, open_database
 from archiver.storage.tables import FTS_TABLE, DocumentRow, PageRow
+from archiver.resources import RULES, TEMPLATES
 from bench import gongwen_pages, site
 from bench.report import write_section
 
@@ -258,8 +259,8 @@ def write_config(folder: Path, url: str, broker: str, queue: str) -> Path:
     cfg.write_text(
         f'database: {{url: "{url}"}}\n'
         f'ocr: {{weights: "{ROOT / "archiver/ocr/weights"}", threads: 1}}\n'
-        f'rules: {{folder: "{ROOT / "rules"}"}}\n'
-        f'site: {{auto_build: false, templates: "{ROOT / "templates"}"}}\n'
+        f'rules: {{folder: "{RULES}"}}\n'
+        f'site: {{auto_build: false, templates: "{TEMPLATES}"}}\n'
         f'queue: celery\ncelery: {{broker: "{broker}", queue_name: "{queue}"}}\n', encoding="utf-8")
     return cfg
 
@@ -724,8 +725,8 @@ def writers_run(backend: str, writers: int, args, folder: Path) -> dict:
     with fresh_database(backend, args.pg, folder) as url:
         migrated(url).close()
         cfg = folder / "config.yaml"
-        cfg.write_text(f'database: {{url: "{url}"}}\nrules: {{folder: "{ROOT / "rules"}"}}\n'
-                       f'site: {{auto_build: false, templates: "{ROOT / "templates"}"}}\n', encoding="utf-8")
+        cfg.write_text(f'database: {{url: "{url}"}}\nrules: {{folder: "{RULES}"}}\n'
+                       f'site: {{auto_build: false, templates: "{TEMPLATES}"}}\n', encoding="utf-8")
         barrier, results = ctx.Barrier(writers + 1), ctx.Queue()
         procs = [ctx.Process(target=writer_process, args=(str(cfg), i, args.writer_docs, args.seed, barrier, results))
                  for i in range(writers)]

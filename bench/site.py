@@ -26,8 +26,8 @@ from archiver.site.build import BuildReport, build_site
 from archiver.storage import repository
 from archiver.storage.db import open_database
 from archiver.storage.views import DocumentView, LineView, PageView, RuleHitView
+from archiver.resources import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 PLACES = ["北京市", "上海市", "广东省", "浙江省", "江苏省", "四川省", "湖北省", "山东省", "河南省", "福建省",
           "杭州市", "南京市", "成都市", "武汉市", "苏州市", "宁波市", "厦门市", "青岛市", "西安市", "长沙市"]

@@ -24,4 +24,6 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 [ "${WITH_BENCH:-0}" = 1 ] && .venv/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
+# The package itself, editable: the `archiver` command, and package data found where the code is.
+.venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 echo "archiver: set up (.venv ready)"

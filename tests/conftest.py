@@ -17,6 +17,7 @@ import pytest
 from archiver.document import (Classification, Document, DuplicateMatch, Line, Metadata, Page, RuleHit,
                                SourceFile)
 from archiver.storage.db import open_database
+from archiver.resources import RULES, TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def archive_config(tmp_path, new_database_url) -> Path:
     """A config.yaml whose folders and database live in tmp_path (none created yet); rules, weights and
     templates are the project's. Watch timings are short so daemon tests finish quickly."""
     cfg = tmp_path / "config.yaml"
-    weights, rules, templates = ROOT / "archiver" / "ocr" / "weights", ROOT / "rules", ROOT / "templates"
+    weights, rules, templates = ROOT / "archiver" / "ocr" / "weights", RULES, TEMPLATES
     cfg.write_text(
         f'database: {{url: "{new_database_url("archive/archive.db")}"}}\n'
         f'ocr: {{weights: "{weights}", threads: 1}}\n'

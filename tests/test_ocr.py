@@ -211,3 +211,22 @@ def test_bf16_reads_agree_with_fp32():
 def test_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="precision"):
         Recognizer(DEFAULT_WEIGHTS, precision="int8")
+
+
+def test_a_training_run_starts_from_weights_resumes_and_exports(tmp_path):
+    from training import train as training
+
+    out, weights = tmp_path / "run", tmp_path / "exported"
+    common = ["--out", str(out), "--batch", "4", "--workers", "0", "--threads", "1", "--fp32", "--cpu",
+              "--eval-synth", "4", "--eval-real", "0"]
+    training.main(common + ["--init", str(DEFAULT_WEIGHTS), "--max-steps", "2"])
+    first = torch.load(out / "last.pt", weights_only=True)["state"]
+    assert first["step"] == 2 and first["seen"] == 8 and set(first["metrics"]) == {"synth"}
+    training.main(common + ["--max-steps", "3"])  # resumes: one more step, not three
+    assert torch.load(out / "last.pt", weights_only=True)["state"]["step"] == 3
+    assert (out / "log.tsv").read_text(encoding="utf-8").count("\n") == 3  # header and one row per run
+    training.main(["--out", str(out), "--export", str(weights), "--which", "last"])
+    saved = torch.load(weights / "crnn.pt", weights_only=True)
+    assert {v.dtype for v in saved.values() if v.is_floating_point()} == {torch.float16}
+    (reading,) = Recognizer(weights, decoder="greedy").read([np.full((32, 64), 255, np.uint8)])
+    assert 0.0 <= reading.confidence <= 1.0  # the exported files load as a recogniser

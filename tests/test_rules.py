@@ -7,6 +7,7 @@ import pytest
 
 from archiver.classify.rules import classify, load_rules
 from archiver.errors import ConfigError
+from archiver.resources import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +85,7 @@ def test_bad_rules_are_clear_errors(tmp_path, text, message):
 
 
 def test_shipped_rules_load_and_classify_a_budget():
-    rules = load_rules(ROOT / "rules")
+    rules = load_rules(RULES)
     c = classify(rules, "上海市普陀区2024年区级部门预算", "一般公共预算财政拨款支出预算表", "普陀区万里街道")
     assert c.category == "财政预算"
     c = classify(rules, "国防部关于放假的通知", "正文", "国防部")
@@ -123,7 +124,7 @@ rules:
 
 
 def test_shipped_rules_choose_retention_and_org():
-    rules = load_rules(ROOT / "rules")
+    rules = load_rules(RULES)
     values = {"issuer": "上海市人民政府", "doc_type": "决定", "year": 2024, "title": "关于表彰先进集体的决定"}
     c = classify(rules, values["title"], "正文", values["issuer"], values)
     assert c.retention == "永久"

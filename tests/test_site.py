@@ -13,8 +13,8 @@ from archiver.errors import ConfigError
 from archiver.site.build import BuildReport, SiteOptions, build_site
 from archiver.site.paths import category_path, category_slug, doc_type_path, issuer_path
 from archiver.storage.views import DocumentView, LineView, PageView, RuleHitView
+from archiver.resources import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 XSS = '<script>alert("x")</script>'
 
 

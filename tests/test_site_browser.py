@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
+from archiver.resources import RULES, TEMPLATES
 
 from .support.helpers import text_pdf
 
@@ -63,8 +64,8 @@ def archive(tmp_path_factory):
     cfg.write_text(
         "database: {url: sqlite:///archive/archive.db}\n"
         f'ocr: {{weights: "{ROOT / "archiver/ocr/weights"}", threads: 1}}\n'
-        f'rules: {{folder: "{ROOT / "rules"}"}}\n'
-        f'site: {{templates: "{ROOT / "templates"}"}}\n',
+        f'rules: {{folder: "{RULES}"}}\n'
+        f'site: {{templates: "{TEMPLATES}"}}\n',
         encoding="utf-8",
     )
     drop = root / "drop"

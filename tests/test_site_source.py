@@ -1,13 +1,12 @@
 """The site's view of a real database: every stored document in a few queries, and a rebuild after an ingest."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from archiver.document import DuplicateMatch, RuleHit
 from archiver.site.build import build_site
 from archiver.storage import repository
+from archiver.resources import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 def fill(db, make_doc) -> list[int]:

@@ -93,6 +93,8 @@ class Evaluator:
         synth = LineSynth(charset, seed=987654)
         s = [synth.sample() for _ in range(n_synth)]
         self.sets: dict[str, tuple[list[np.ndarray], list[str]]] = {"synth": ([x.image for x in s], [x.text for x in s])}
+        if n_real_cjk + n_real_num == 0:
+            return
         try:
             from bench import govdev
 
@@ -126,47 +128,84 @@ def export(run_dir: Path, dest: Path, which: str = "best") -> None:
     print(f"exported {which} (step {ckpt['state']['step']}, {ckpt['state'].get('metrics')}) to {dest}")
 
 
-def train(args) -> None:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
+def _run_files(out: Path, init: str | None) -> tuple[Charset, ModelConfig]:
+    """The run's charset and model config: its own when resuming, else those of --init, else new ones."""
     if (out / "charset.txt").exists():
-        charset = Charset.load(out / "charset.txt")
-        cfg = ModelConfig.load(out / "config.json")
-    elif args.init:
-        charset = Charset.load(Path(args.init) / "charset.txt")
-        cfg = ModelConfig.load(Path(args.init) / "config.json")
-        charset.save(out / "charset.txt")
-        cfg.save(out / "config.json")
+        return Charset.load(out / "charset.txt"), ModelConfig.load(out / "config.json")
+    if init:
+        charset, cfg = Charset.load(Path(init) / "charset.txt"), ModelConfig.load(Path(init) / "config.json")
     else:
         charset = Charset.default()
         cfg = ModelConfig(num_classes=charset.num_classes, charset_digest=charset.digest)
-        charset.save(out / "charset.txt")
-        cfg.save(out / "config.json")
-    model = CRNN(cfg).to(device)
-    if device.type == "cpu":
-        model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    state = {"step": 0, "seen": 0, "elapsed": 0.0, "best": float("inf"), "metrics": None}
-    if args.init and not (out / "last.pt").exists():
-        # A new run starting from committed weights: how training carries over between sessions,
-        # whose run folders do not survive. The optimizer and schedule start fresh.
-        init = Path(args.init)
-        if ModelConfig.load(init / "config.json") != cfg or Charset.load(init / "charset.txt") != charset:
-            sys.exit(f"--init {init}: its config.json/charset.txt differ from this run's")
-        state_dict = torch.load(init / "crnn.pt", map_location=device, weights_only=True)
-        model.load_state_dict({k: v.float() for k, v in state_dict.items()})
-        print(f"initialised from {init}")
+    charset.save(out / "charset.txt")
+    cfg.save(out / "config.json")
+    return charset, cfg
+
+
+def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, charset, device) -> None:
+    """Resume from the run's last checkpoint, or start a new run from committed weights (--init): how
+    training carries over between sessions, whose run folders do not survive (optimizer and schedule fresh)."""
     if (out / "last.pt").exists():
         ckpt = torch.load(out / "last.pt", map_location=device, weights_only=True)
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["opt"])
         state.update(ckpt["state"])
         print(f"resumed at step {state['step']} ({state['seen']} lines, {state['elapsed'] / 3600:.2f} h)")
+    elif init:
+        if ModelConfig.load(Path(init) / "config.json") != cfg or Charset.load(Path(init) / "charset.txt") != charset:
+            sys.exit(f"--init {init}: its config.json/charset.txt differ from this run's")
+        state_dict = torch.load(Path(init) / "crnn.pt", map_location=device, weights_only=True)
+        model.load_state_dict({k: v.float() for k, v in state_dict.items()})
+        print(f"initialised from {init}")
+
+
+def _step(model, opt, ctc, batch, device, use_bf16: bool) -> tuple[float, int]:
+    """One optimisation step on a batch; returns its loss and its number of lines."""
+    x, lengths, targets, target_lengths = batch
+    x = x.to(device)
+    if device.type == "cpu":
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16 or device.type == "cuda"):
+        logits = model(x)
+    log_probs = logits.float().log_softmax(2)
+    loss = ctc(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return loss.item(), x.shape[0]
+
+
+def _evaluate(evaluator, model, charset, opt, state: dict, losses: list[float], out: Path, log) -> None:
+    """Measure, log a row, checkpoint last.pt, and best.pt when the key figure improved."""
+    metrics = evaluator.run(model, charset)
+    state["metrics"] = metrics
+    log.write(f"{state['step']}\t{state['seen']}\t{state['elapsed'] / 3600:.3f}\t{np.mean(losses[-200:]):.4f}\t"
+              f"{opt.param_groups[0]['lr']:.2e}\t" + "\t".join(f"{v:.4f}" for v in metrics.values()) + "\n")
+    log.flush()
+    print("eval", {k: round(v, 4) for k, v in metrics.items()}, flush=True)
+    save_checkpoint(out / "last.pt", model, opt, state)
+    key = metrics.get("real_cjk", metrics["synth"])
+    if key < state["best"]:
+        state["best"] = key
+        save_checkpoint(out / "best.pt", model, opt, state)
+
+
+def train(args) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
+    charset, cfg = _run_files(out, args.init)
+    model = CRNN(cfg).to(device)
+    if device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    state = {"step": 0, "seen": 0, "elapsed": 0.0, "best": float("inf"), "metrics": None}
+    _start_from(model, opt, state, out, args.init, cfg, charset, device)
     print(f"model {count_parameters(model):,} parameters, {cfg.num_classes} classes, device {device}")
-    evaluator = Evaluator(charset, n_synth=args.eval_synth)
+    evaluator = Evaluator(charset, n_synth=args.eval_synth, n_real_cjk=args.eval_real, n_real_num=args.eval_real // 2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg.stride), batch_size=None,
                         num_workers=args.workers, prefetch_factor=4 if args.workers else None,
@@ -180,45 +219,23 @@ def train(args) -> None:
     # bf16 autocast only where the CPU computes bf16 natively: emulated, a step took minutes here (2-core EPYC)
     use_bf16 = device.type == "cpu" and not args.fp32 and native_bf16()
     print(f"CNN in {'bfloat16' if use_bf16 else 'float32'} on {device}", flush=True)
-    for x, lengths, targets, target_lengths in loader:
-        progress = state["elapsed"] / budget
+    for batch in loader:
         for g in opt.param_groups:
-            g["lr"] = lr_at(progress, args.lr)
-        x = x.to(device)
-        if device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16 or device.type == "cuda"):
-            logits = model(x)
-        log_probs = logits.float().log_softmax(2)
-        loss = ctc(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        losses.append(loss.item())
+            g["lr"] = lr_at(state["elapsed"] / budget, args.lr)
+        loss, n = _step(model, opt, ctc, batch, device, use_bf16)
+        losses.append(loss)
         now = time.time()
         state["elapsed"] += now - t_last
         t_last = now
         state["step"] += 1
-        state["seen"] += x.shape[0]
+        state["seen"] += n
         if state["step"] % 50 == 0:
             print(f"step {state['step']} seen {state['seen']} loss {np.mean(losses[-50:]):.3f} "
                   f"lr {opt.param_groups[0]['lr']:.2e} {state['elapsed'] / 3600:.2f}h", flush=True)
         done = state["elapsed"] >= budget or state["step"] >= args.max_steps
         if now - t_eval >= args.eval_minutes * 60 or done:
-            metrics = evaluator.run(model, charset)
-            state["metrics"] = metrics
-            log.write(f"{state['step']}\t{state['seen']}\t{state['elapsed'] / 3600:.3f}\t{np.mean(losses[-200:]):.4f}\t"
-                      f"{opt.param_groups[0]['lr']:.2e}\t" + "\t".join(f"{v:.4f}" for v in metrics.values()) + "\n")
-            log.flush()
-            print("eval", {k: round(v, 4) for k, v in metrics.items()}, flush=True)
-            save_checkpoint(out / "last.pt", model, opt, state)
-            key = metrics.get("real_cjk", metrics["synth"])
-            if key < state["best"]:
-                state["best"] = key
-                save_checkpoint(out / "best.pt", model, opt, state)
-            t_eval = time.time()
-            t_last = t_eval  # evaluation time does not count against the training budget
+            _evaluate(evaluator, model, charset, opt, state, losses, out, log)
+            t_eval = t_last = time.time()  # evaluation time does not count against the training budget
         if done:
             break
     log.close()
@@ -235,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=1, help="synthesis worker processes")
     p.add_argument("--eval-minutes", type=float, default=10.0)
     p.add_argument("--eval-synth", type=int, default=400)
+    p.add_argument("--eval-real", type=int, default=300, help="real gov-dev lines with hanzi to measure on (0: none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CPU")
     p.add_argument("--cpu", action="store_true", help="ignore CUDA")

@@ -199,6 +199,21 @@ def _damaged_date(lines: list[TextLine], title_end: int, banji: int, found: _Fou
 def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
     """正文 ends in 附件说明, 署名 and 成文日期, 附注; then the 版记."""
     banji = next((i for i in range(title_end + 1, len(lines)) if _BANJI.match(lines[i].norm)), len(lines))
+    date_i = _date_line(lines, title_end, banji)
+    if date_i is None:
+        date_i = _damaged_date(lines, title_end, banji, found)
+    if date_i is not None:
+        _date_and_signature(lines, date_i, title_end, found)
+    _note(lines, date_i + 1 if date_i is not None else max(title_end + 1, banji - 3), banji, found)
+    _attachments(lines, title_end, date_i if date_i is not None else banji, found)
+    if date_i is None:
+        _signature_over_lost_date(lines, title_end, banji, found)
+    _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)
+
+
+def _date_line(lines: list[TextLine], title_end: int, banji: int) -> int | None:
+    """The line of the 成文日期: the last line before the 版记 that ends in a date, with at most a name
+    or an organisation before it (never a 印发 line); after the 版记 only when there is none before."""
     date_i = None
     for i in range(title_end + 1, len(lines)):
         n = lines[i].norm
@@ -212,48 +227,59 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
             continue
         if i < banji or date_i is None:
             date_i = i
-    if date_i is None:
-        date_i = _damaged_date(lines, title_end, banji, found)
-    if date_i is not None:
-        ln = lines[date_i]
-        ds = dates_in(ln.norm) or [(0, 0, found.values.get("date"))]
-        found.put("date", ds[-1][2], ln)
-        prefix = ln.norm[:ds[-1][0]]
-        if prefix and (looks_like_org(prefix) or is_plain_name(prefix)):
-            found.put("signature", prefix, ln)
-        elif date_i - 1 > title_end:
-            prev = lines[date_i - 1]
-            if (looks_like_org(prev.norm) or is_plain_name(prev.norm)) and not prev.norm.startswith(("附件", "联系")):
-                found.put("signature", prev.norm, prev)
-    note_from = date_i + 1 if date_i is not None else max(title_end + 1, banji - 3)
-    for j in range(note_from, min(banji, note_from + 4)):
+    return date_i
+
+
+def _date_and_signature(lines: list[TextLine], date_i: int, title_end: int, found: _Found) -> None:
+    """The 成文日期 of its line, and the 署名 before it on that line or on the line above."""
+    ln = lines[date_i]
+    ds = dates_in(ln.norm) or [(0, 0, found.values.get("date"))]
+    found.put("date", ds[-1][2], ln)
+    prefix = ln.norm[:ds[-1][0]]
+    if prefix and (looks_like_org(prefix) or is_plain_name(prefix)):
+        found.put("signature", prefix, ln)
+    elif date_i - 1 > title_end:
+        prev = lines[date_i - 1]
+        if (looks_like_org(prev.norm) or is_plain_name(prev.norm)) and not prev.norm.startswith(("附件", "联系")):
+            found.put("signature", prev.norm, prev)
+
+
+def _note(lines: list[TextLine], start: int, banji: int, found: _Found) -> None:
+    """附注: a bracketed line within four lines after the date (or before the 版记)."""
+    for j in range(start, min(banji, start + 4)):
         m = _NOTE.fullmatch(lines[j].norm)
         if m and (lines[j].norm[0] in "([" or lines[j].norm[-1] in ")]"):
             found.put("note", m.group(1), lines[j])
-            break
-    stop = date_i if date_i is not None else banji
+            return
+
+
+def _attachments(lines: list[TextLine], title_end: int, stop: int, found: _Found) -> None:
+    """附件说明: the line starting 附件： and the numbered items under it, before the date."""
     for i in range(title_end + 1, stop):
         n = lines[i].norm
-        if n.startswith(("附件:", "附件：")):
-            items, used = [n.split(":", 1)[1] if ":" in n else n.split("：", 1)[1]], [lines[i]]
-            for j in range(i + 1, stop):
-                if _ITEM.match(lines[j].norm) and not dates_in(lines[j].norm):
-                    items.append(lines[j].norm)
-                    used.append(lines[j])
-                else:
-                    break
-            clean = [_ITEM.sub("", it).rstrip("。:：;；" + _TRAIL) for it in items]
-            found.put("attachments", "；".join(c for c in clean if c), *used)
-            break
-    if date_i is None:  # the date under the seal is unreadable, the signature above it may not be
-        for i in range(banji - 1, title_end + 1, -1):
-            nxt, prev = lines[i].norm, lines[i - 1].norm
-            datish = len(nxt) <= 14 and (sum(c in nxt for c in "年月日") >= 2 or len(re.findall(r"\d", nxt)) >= 4)
-            printed = "印发" in nxt or _printed_line(lines, i)
-            if datish and not printed and looks_like_org(prev) and not dates_in(prev):
-                found.put("signature", prev, lines[i - 1])
+        if not n.startswith(("附件:", "附件：")):
+            continue
+        items, used = [n.split(":", 1)[1] if ":" in n else n.split("：", 1)[1]], [lines[i]]
+        for j in range(i + 1, stop):
+            if not _ITEM.match(lines[j].norm) or dates_in(lines[j].norm):
                 break
-    _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)
+            items.append(lines[j].norm)
+            used.append(lines[j])
+        clean = [_ITEM.sub("", it).rstrip("。:：;；" + _TRAIL) for it in items]
+        found.put("attachments", "；".join(c for c in clean if c), *used)
+        return
+
+
+def _signature_over_lost_date(lines: list[TextLine], title_end: int, banji: int, found: _Found) -> None:
+    """The date under the seal is unreadable, the 署名 above it may not be: an organisation over a
+    short line that still looks like a date (年月日 or digits)."""
+    for i in range(banji - 1, title_end + 1, -1):
+        nxt, prev = lines[i].norm, lines[i - 1].norm
+        datish = len(nxt) <= 14 and (sum(c in nxt for c in "年月日") >= 2 or len(re.findall(r"\d", nxt)) >= 4)
+        printed = "印发" in nxt or _printed_line(lines, i)
+        if datish and not printed and looks_like_org(prev) and not dates_in(prev):
+            found.put("signature", prev, lines[i - 1])
+            return
 
 
 def _printed_line(lines: list[TextLine], i: int) -> bool:

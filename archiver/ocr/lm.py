@@ -25,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_LM = Path(__file__).parent / "weights" / "lm.npz"
+from archiver.resources import WEIGHTS
+
+DEFAULT_LM = WEIGHTS / "lm.npz"
 
 
 class CharLM:

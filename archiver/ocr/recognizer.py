@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from archiver.errors import RecognizerUnavailable
+from archiver.resources import WEIGHTS
 
 from .beam import beam_decode
 from .charset import Charset
@@ -18,7 +19,7 @@ from .lm import CharLM
 from .model import CRNN, ModelConfig
 from .prep import MAX_WIDTH, normalise, pad_batch
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights"
+DEFAULT_WEIGHTS = WEIGHTS
 LM_FILE = "lm.npz"  # the character language model, built by `python -m training.build_lm`
 DECODERS = ("greedy", "beam")
 

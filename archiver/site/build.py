@@ -96,40 +96,9 @@ def build_site(
         html = env.get_template(template).render(site_title=options.title, links=links, **context)
         writer.put(page_path, html.encode("utf-8"))
 
-    render(
-        "index.html",
-        INDEX_PATH,
-        document_count=len(documents),
-        page_count=sum(d.page_count for d in documents),
-        dimensions=dims,
-        top=options.home_top,
-        recent=recently_archived(documents, options.recent_count),
-    )
-    for dim in dims:
-        render("groups.html", folder_index_path(dim.folder), dimension=dim)
-        for group in dim.groups:
-            for listing in paginate(group, options.per_page):
-                render("listing.html", listing.path, listing=listing, group=group, heading=dim.heading)
+    _render_browse(render, documents, dims, options)
     state = BuildState(out_dir, templates_digest(templates_dir, repr((options, _archive_link_base(out_dir, archive_dir)))))
-    reused = 0
-    for doc in documents:
-        page_path = doc_path(doc.id)
-        related = [(i, by_id[i].display_title if i in by_id else None) for i in (doc.duplicate_of, *doc.duplicates)]
-        if state.is_current(page_path, page_fingerprint(doc, related)):
-            writer.keep(page_path)
-            reused += 1
-            continue
-        render(
-            "doc.html",
-            page_path,
-            doc=doc,
-            fields=metadata_rows(doc),
-            category=category_of(doc),
-            doc_type=doc_type_of(doc),
-            issuer=issuer_of(doc),
-            by_id=by_id,
-            low_confidence=options.low_confidence,
-        )
+    reused = _render_documents(render, writer, state, by_id, options)
     render("search.html", SEARCH_PATH, dimensions=dims)
     writer.put(SEARCH_INDEX_PATH, search_index_js(documents).encode("utf-8"))
     _copy_static(templates_dir / "static", writer)
@@ -138,6 +107,34 @@ def build_site(
     removed = writer.prune(PAGE_FOLDERS) if options.prune else 0
     state.save()  # last: pages listed in the state file are on disk
     return BuildReport(written=writer.written, unchanged=writer.unchanged, removed=removed, reused=reused)
+
+
+def _render_browse(render, documents: list[DocumentView], dims, options: SiteOptions) -> None:
+    """The home page, and per dimension (category, 文种, 发文机关, year) its index and paged listings."""
+    render("index.html", INDEX_PATH, document_count=len(documents), page_count=sum(d.page_count for d in documents),
+           dimensions=dims, top=options.home_top, recent=recently_archived(documents, options.recent_count))
+    for dim in dims:
+        render("groups.html", folder_index_path(dim.folder), dimension=dim)
+        for group in dim.groups:
+            for listing in paginate(group, options.per_page):
+                render("listing.html", listing.path, listing=listing, group=group, heading=dim.heading)
+
+
+def _render_documents(render, writer: SiteWriter, state: BuildState, by_id: dict[int, DocumentView],
+                      options: SiteOptions) -> int:
+    """A page per document, except those whose page is current (same view, same related titles);
+    returns how many were reused."""
+    reused = 0
+    for doc in by_id.values():
+        page_path = doc_path(doc.id)
+        related = [(i, by_id[i].display_title if i in by_id else None) for i in (doc.duplicate_of, *doc.duplicates)]
+        if state.is_current(page_path, page_fingerprint(doc, related)):
+            writer.keep(page_path)
+            reused += 1
+            continue
+        render("doc.html", page_path, doc=doc, fields=metadata_rows(doc), category=category_of(doc),
+               doc_type=doc_type_of(doc), issuer=issuer_of(doc), by_id=by_id, low_confidence=options.low_confidence)
+    return reused
 
 
 def _archive_link_base(out_dir: Path, archive_dir: Path) -> str:

@@ -20,8 +20,8 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigError, DatabaseOutOfDate, StorageBusy
 from ..faults import crash_point
+from ..resources import MIGRATIONS
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # top-level folder beside archiver/
 FIX = "run `python manage.py migrate`"
 BACKENDS = ("sqlite", "postgresql")
 STORE_LOCK = 0x61726368  # PostgreSQL advisory lock key that makes storing documents one at a time ("arch")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -239,50 +240,82 @@ def search(
     empty query and at least one filter, every document passing the filters is listed, newest first."""
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset at least 0")
-    for what, value in (("category", category), ("type", doc_type), ("issuer", issuer), ("document number", doc_number)):
-        _check_length(f"{what} filter", value)
-    filters_only = not query.strip() and any(v is not None for v in (category, doc_type, year, date_from, date_to,
-                                                                      issuer, doc_number))
+    filters = Filters(category, doc_type, year, date_from, date_to, issuer, doc_number)
+    filters_only = not query.strip() and filters.any()
     q = None if filters_only else parse_query(query)
     postgres = _postgres(s)
-    where = [] if q is None or postgres else [f"{FTS_TABLE} MATCH :match"]
-    params: dict[str, object] = {"limit": limit, "offset": offset}
-    if q is not None and not postgres:
-        params["match"] = q.match_expression()
-    contains = "strpos({}, {}) > 0" if postgres else "instr({}, {}) > 0"
-    for column, value in (("category", category), ("doc_type", doc_type), ("year", year)):
-        if value is not None:
-            where.append(f"d.{column} = :{column}")
-            params[column] = value
-    for column, value in (("issuer", _fold(issuer)), ("doc_number", _fold_number(doc_number))):
-        if value:  # instr, not LIKE: a % or _ in the filter is meant literally
-            where.append(contains.format(f"d.{column}", f":{column}"))
-            params[column] = value
-    if (start := _iso(date_from, "date_from")) is not None:
-        where.append("d.date >= :date_from")
-        params["date_from"] = start
-    if (end := _iso(date_to, "date_to")) is not None:
-        where.append("d.date <= :date_to")
-        params["date_to"] = end
+    where, params = _filter_sql(filters, postgres)
+    params |= {"limit": limit, "offset": offset}
     if q is None:
-        rows = s.execute(sql(
-            f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, 0 AS rank "
-            f"FROM documents AS d WHERE {' AND '.join(where)} "
-            f"ORDER BY d.date IS NULL, d.date DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
-        return [SearchHit(r.id, r.title, r.original_name, snippet(r.text, ()), 0.0, r.category, r.doc_type, r.year)
-                for r in rows]
+        return _listing(s, where, params)
     if postgres:
         rows = _postgres_rows(s, q, where, params, limit, offset)
     else:
-        rows = s.execute(sql(
-            f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "
-            f"bm25({FTS_TABLE}, {', '.join(map(str, WEIGHTS))}) AS rank "
-            f"FROM {FTS_TABLE} JOIN documents AS d ON d.id = {FTS_TABLE}.rowid "
-            f"WHERE {' AND '.join(where)} ORDER BY rank, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+        rows = _sqlite_rows(s, q, where, params)
     return [
         SearchHit(r.id, r.title, r.original_name, snippet(r.text, q.phrases), -r.rank, r.category, r.doc_type, r.year)
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of a search, each None when not given."""
+
+    category: str | None = None
+    doc_type: str | None = None
+    year: int | None = None
+    date_from: str | date | None = None
+    date_to: str | date | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+
+    def any(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in dataclasses.fields(self))
+
+
+def _filter_sql(f: Filters, postgres: bool) -> tuple[list[str], dict[str, object]]:
+    """WHERE clauses on documents AS d, and their parameters, for the filters (lengths checked)."""
+    for what, value in (("category", f.category), ("type", f.doc_type), ("issuer", f.issuer),
+                        ("document number", f.doc_number)):
+        _check_length(f"{what} filter", value)
+    where: list[str] = []
+    params: dict[str, object] = {}
+    for column, value in (("category", f.category), ("doc_type", f.doc_type), ("year", f.year)):
+        if value is not None:
+            where.append(f"d.{column} = :{column}")
+            params[column] = value
+    contains = "strpos({}, {}) > 0" if postgres else "instr({}, {}) > 0"
+    for column, value in (("issuer", _fold(f.issuer)), ("doc_number", _fold_number(f.doc_number))):
+        if value:  # instr, not LIKE: a % or _ in the filter is meant literally
+            where.append(contains.format(f"d.{column}", f":{column}"))
+            params[column] = value
+    for name, op, value in (("date_from", ">=", f.date_from), ("date_to", "<=", f.date_to)):
+        if (iso := _iso(value, name)) is not None:
+            where.append(f"d.date {op} :{name}")
+            params[name] = iso
+    return where, params
+
+
+def _listing(s: Session, where: list[str], params: dict) -> list[SearchHit]:
+    """Every document passing the filters, newest 成文日期 first (no query, so no rank and no marks)."""
+    rows = s.execute(sql(
+        f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, 0 AS rank "
+        f"FROM documents AS d WHERE {' AND '.join(where) or '1 = 1'} "
+        f"ORDER BY d.date IS NULL, d.date DESC, d.id DESC LIMIT :limit OFFSET :offset"), params).all()
+    return [SearchHit(r.id, r.title, r.original_name, snippet(r.text, ()), 0.0, r.category, r.doc_type, r.year)
+            for r in rows]
+
+
+def _sqlite_rows(s: Session, q: Query, where: list[str], params: dict) -> list:
+    """A page of an SQLite search: the FTS5 match, the filters, bm25 order."""
+    where = [f"{FTS_TABLE} MATCH :match", *where]
+    return s.execute(sql(
+        f"SELECT d.id, d.title, d.original_name, d.category, d.doc_type, d.year, d.text, "
+        f"bm25({FTS_TABLE}, {', '.join(map(str, WEIGHTS))}) AS rank "
+        f"FROM {FTS_TABLE} JOIN documents AS d ON d.id = {FTS_TABLE}.rowid "
+        f"WHERE {' AND '.join(where)} ORDER BY rank, d.id DESC LIMIT :limit OFFSET :offset"),
+        {**params, "match": q.match_expression()}).all()
 
 
 def _postgres_rows(s: Session, q: Query, where: list[str], params: dict, limit: int, offset: int) -> list:
