@@ -11,12 +11,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text as sql
-
 from .archive_lock import LOCK_NAME
 from .config import Settings
 from .ingest.intake import sha256_of
-from .storage import search
+from .storage import repository, search
 from .storage.db import Database
 from .storage.tokens import index_text
 
@@ -52,10 +50,7 @@ def files_in_archive(settings: Settings, db: Database) -> list[Path]:
 
 def _rows(db: Database) -> tuple[list[tuple[int, str, str]], list[tuple[int, int, str]]]:
     with db.session() as s:
-        docs = [tuple(r) for r in s.execute(sql("SELECT id, archive_path, sha256 FROM documents ORDER BY id"))]
-        thumbs = [tuple(r) for r in s.execute(sql(
-            "SELECT document_id, number, thumbnail FROM pages WHERE thumbnail IS NOT NULL ORDER BY document_id, number"))]
-    return docs, thumbs
+        return repository.stored_files(s)
 
 
 def check_files(settings: Settings, db: Database, verify_sha: bool = True) -> list[Problem]:
@@ -83,9 +78,7 @@ def check_files(settings: Settings, db: Database, verify_sha: bool = True) -> li
 
 
 def _expected_index(s) -> dict[int, tuple[str, str, str]]:
-    rows = s.execute(sql("SELECT id, title, issuer, doc_number, original_name, text FROM documents")).all()
-    return {r.id: (index_text(r.title or ""), index_text(search.meta_text(r.issuer, r.doc_number, r.original_name)),
-                   index_text(r.text)) for r in rows}
+    return {doc_id: tuple(index_text(x) for x in parts) for doc_id, parts in repository.index_inputs(s).items()}
 
 
 def check_index(db: Database) -> list[Problem]:
@@ -106,7 +99,7 @@ def check_index(db: Database) -> list[Problem]:
 
 def document_count(db: Database) -> int:
     with db.session() as s:
-        return s.execute(sql("SELECT count(*) FROM documents")).scalar_one()
+        return repository.count_and_last_id(s)[0]
 
 
 def scratch_leftovers(settings: Settings) -> list[Problem]:
@@ -159,10 +152,7 @@ def repair(settings: Settings, db: Database, problems: list[Problem]) -> list[st
     with db.session() as s:
         for p in problems:
             if p.kind in ("fts-missing", "fts-stale"):
-                r = s.execute(sql("SELECT title, issuer, doc_number, original_name, text FROM documents WHERE id = :i"),
-                              {"i": p.document_id}).one()
-                search.index_document(s, p.document_id, title=r.title,
-                                      meta=search.meta_text(r.issuer, r.doc_number, r.original_name), body=r.text)
+                repository.reindex(s, p.document_id)
                 done.append(f"re-indexed document {p.document_id}")
             elif p.kind == "fts-extra":
                 search.remove_document(s, p.document_id)

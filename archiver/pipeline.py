@@ -69,6 +69,18 @@ class Outcome:
     def ok(self) -> bool:
         return self.status != Status.FAILED
 
+    def log_line(self) -> str:
+        """The one log line per document (daemon, worker and ingest alike)."""
+        if self.status == Status.FAILED:
+            return f"FAILED {shown(self.path.name)}: {self.message} ({self.seconds:.1f}s)"
+        if self.status == Status.RETRY:
+            return f"RETRY LATER {shown(self.path.name)}: {self.message}"
+        if self.status in (Status.QUEUED, Status.HELD):
+            return self.message
+        dup = f" duplicate_of={self.duplicate_of}" if self.duplicate_of else ""
+        return (f"{self.status} id={self.document_id} {shown(self.path.name)} pages={self.pages} {self.seconds:.1f}s "
+                f"category={self.category or '-'}{dup}")
+
 
 def _signature(path: Path) -> tuple[int, int] | None:
     """Size and mtime (ns): a file being written changes one or the other."""

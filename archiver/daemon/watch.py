@@ -50,19 +50,6 @@ def _identity(path: Path) -> tuple | None:
     return st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns
 
 
-def describe(o: Outcome) -> str:
-    """The one log line per document."""
-    if o.status == Status.FAILED:
-        return f"FAILED {shown(o.path.name)}: {o.message} ({o.seconds:.1f}s)"
-    if o.status == Status.RETRY:
-        return f"RETRY LATER {shown(o.path.name)}: {o.message}"
-    if o.status in (Status.QUEUED, Status.HELD):
-        return o.message
-    dup = f" duplicate_of={o.duplicate_of}" if o.duplicate_of else ""
-    return (f"{o.status} id={o.document_id} {shown(o.path.name)} pages={o.pages} {o.seconds:.1f}s "
-            f"category={o.category or '-'}{dup}")
-
-
 class Watcher:
     def __init__(self, settings: Settings, pipeline: Pipeline, after: Callable[[list[Outcome]], None] | None = None,
                  clock: Callable[[], float] = time.monotonic, dispatch: Callable[[Path], Outcome] | None = None,
@@ -107,7 +94,7 @@ class Watcher:
             if outcome.status == Status.HELD:  # queued or in a worker's hands already: seen again at each rescan
                 log.debug(outcome.message)
                 continue
-            log.info(describe(outcome))
+            log.info(outcome.log_line())
             done.append(outcome)
         if done and self.after:
             try:

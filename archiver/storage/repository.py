@@ -132,6 +132,33 @@ def count_and_last_id(s: Session) -> tuple[int, int | None]:
     return int(count), last
 
 
+def stored_files(s: Session) -> tuple[list[tuple[int, str, str]], list[tuple[int, int, str]]]:
+    """(id, archive_path, sha256) of every document and (document id, page number, thumbnail) of every
+    page that has one: what the archive folder must hold."""
+    docs = [tuple(r) for r in s.execute(select(DocumentRow.id, DocumentRow.archive_path, DocumentRow.sha256)
+                                        .order_by(DocumentRow.id))]
+    thumbs = [tuple(r) for r in s.execute(select(PageRow.document_id, PageRow.number, PageRow.thumbnail)
+                                          .where(PageRow.thumbnail.is_not(None))
+                                          .order_by(PageRow.document_id, PageRow.number))]
+    return docs, thumbs
+
+
+def index_inputs(s: Session, document_id: int | None = None) -> dict[int, tuple[str, str, str]]:
+    """(title, meta, body) of each document (or of one) as the search index is given them."""
+    q = select(DocumentRow.id, DocumentRow.title, DocumentRow.issuer, DocumentRow.doc_number,
+               DocumentRow.original_name, DocumentRow.text)
+    if document_id is not None:
+        q = q.where(DocumentRow.id == document_id)
+    return {r.id: (r.title or "", search.meta_text(r.issuer, r.doc_number, r.original_name), r.text)
+            for r in s.execute(q)}
+
+
+def reindex(s: Session, document_id: int) -> None:
+    """Write a document's search index row again from its stored title, fields and text."""
+    title, meta, body = index_inputs(s, document_id)[document_id]
+    search.index_document(s, document_id, title=title, meta=meta, body=body)
+
+
 def is_archive_file(s: Session, rel: str) -> bool:
     """Is this archive-relative path a stored original or thumbnail (what the site links to)?"""
     return (s.scalar(select(DocumentRow.id).where(DocumentRow.archive_path == rel).limit(1)) is not None

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from celery.signals import setup_logging
 
-from archiver.daemon.watch import describe
 from archiver.errors import ArchiverError
 from archiver.pipeline import Pipeline
 from archiver.storage import jobs
@@ -54,7 +53,7 @@ def handle(pipeline: Pipeline, path: str) -> str:
         log.info("%s: no longer in the inbox (already done); nothing to do", p.name)
         return "gone"
     outcome = pipeline.process(p)
-    log.info("%s", describe(outcome) if outcome.status != "held" else outcome.message)
+    log.info("%s", outcome.log_line())
     return outcome.status
 
 
