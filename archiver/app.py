@@ -14,6 +14,8 @@ from .storage import repository
 from .storage.db import Database, open_database
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV and the recogniser's modules: imported when one is made
+    from .archive_lock import ArchiveLock
+    from .daemon.watch import Watcher
     from .pipeline import Pipeline
 
 log = logging.getLogger("archiver")
@@ -74,3 +76,31 @@ class SiteWhenChanged:
         if now != self.seen:
             rebuild_site(self.settings, self.db)
             self.seen = now
+
+
+def make_watcher(settings: Settings) -> "Watcher":
+    """The inbox watcher with its pipeline: with `queue: celery` it registers and enqueues files (the site
+    follows what the workers stored at each rescan), else it processes them and rebuilds the site after each
+    batch. The caller holds the archive and inbox locks (watch_locks)."""
+    from .daemon.watch import Watcher
+
+    pipeline = pipeline_when_free(settings)
+    site = SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
+    if settings.queue == "celery":
+        from .workers.dispatch import Dispatcher
+
+        w = Watcher(settings, pipeline, dispatch=Dispatcher(settings, pipeline.db), periodic=site)
+    else:
+        w = Watcher(settings, pipeline, after=(lambda _done: rebuild_site(settings, pipeline.db)) if site else None)
+    if site is not None:
+        site()
+    return w
+
+
+def watch_locks(settings: Settings, purpose: str) -> tuple["ArchiveLock", "ArchiveLock"]:
+    """The locks a process watching the inbox holds: the archive's, and the inbox folder's (a second daemon
+    on this inbox under another config refuses too). Acquire the first, then the second."""
+    from .archive_lock import ArchiveLock
+
+    return (ArchiveLock(settings.paths.archive, purpose),
+            ArchiveLock(settings.paths.inbox, purpose, what="the inbox", on_folder=True))

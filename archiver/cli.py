@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from . import config as config_mod
-from .app import SiteWhenChanged, make_pipeline, open_db, pipeline_when_free, rebuild_site
+from .app import make_pipeline, make_watcher, open_db, pipeline_when_free, rebuild_site, watch_locks
 from .archive_lock import ArchiveLock
 from .errors import ArchiverError, ExitCode
 from .fields import ARCHIVAL, GONGWEN
@@ -33,26 +33,45 @@ def config_path(given: Path | None) -> Path | None:
 # --- commands ---------------------------------------------------------------------------
 def cmd_watch(args, settings) -> int:
     # A second daemon on this archive, or on this inbox under another config, refuses to start.
-    inbox_lock = ArchiveLock(settings.paths.inbox, "watch", what="the inbox", on_folder=True)
-    with ArchiveLock(settings.paths.archive, "watch"), inbox_lock:
-        return _watch(args, settings)
+    archive_lock, inbox_lock = watch_locks(settings, "watch")
+    with archive_lock, inbox_lock:
+        w = make_watcher(settings)
+        w.install_signal_handlers()
+        w.run(max_seconds=args.max_seconds)
+    return ExitCode.OK
 
 
-def _watch(args, settings) -> int:
-    from .daemon.watch import Watcher
+def cmd_web(args, settings) -> int:
+    from .web.server import serve
 
-    pipeline = pipeline_when_free(settings)
-    site = SiteWhenChanged(settings, pipeline.db) if settings.site.auto_build else None
-    if settings.queue == "celery":  # register and enqueue only; the site follows what the workers stored
-        from .workers.dispatch import Dispatcher
+    serve(settings, args.host or settings.web.host, settings.web.port if args.port is None else args.port,
+          watch=False if args.no_watch else None)
+    return ExitCode.OK
 
-        w = Watcher(settings, pipeline, dispatch=Dispatcher(settings, pipeline.db), periodic=site)
+
+def cmd_token(args, settings) -> int:
+    from .errors import UsageError
+    from .storage import api_tokens
+
+    if args.action != "list" and not args.name:
+        raise UsageError(f"manage.py token {args.action} NAME")
+    db = open_db(settings)
+    with db.session() as s:
+        if args.action == "create":
+            secret = api_tokens.create(s, args.name)
+        elif args.action == "revoke":
+            api_tokens.revoke(s, args.name)
+        else:
+            rows = api_tokens.names(s)
+    if args.action == "create":
+        print(secret)
+        print(f"token {args.name} created; it is shown once: keep it (send it as `Authorization: Bearer …`)",
+              file=sys.stderr)
+    elif args.action == "revoke":
+        print(f"token {args.name} revoked")
     else:
-        w = Watcher(settings, pipeline, after=(lambda _done: rebuild_site(settings, pipeline.db)) if site else None)
-    w.install_signal_handlers()
-    if site is not None:
-        site()
-    w.run(max_seconds=args.max_seconds)
+        for name, created, used in rows:
+            print(f"{name}\tcreated {created}\tlast used {used or 'never'}")
     return ExitCode.OK
 
 
@@ -356,7 +375,8 @@ def _reading_commands(sub) -> None:
 
 
 def _upkeep_commands(sub) -> None:
-    """Commands that maintain or publish the archive: reclassify, migrate, check, build-site, serve, train-ocr."""
+    """Commands that maintain or publish the archive: reclassify, migrate, check, build-site, serve, web, token,
+    train-ocr."""
     c = sub.add_parser("reclassify", help="re-apply rules/ to stored documents (no OCR)")
     c.set_defaults(func=cmd_reclassify)
     c = sub.add_parser("migrate", help="create or upgrade the database schema")
@@ -372,6 +392,15 @@ def _upkeep_commands(sub) -> None:
     c.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port)")
     c.add_argument("--no-build", action="store_true", help="serve site/ as it is")
     c.set_defaults(func=cmd_serve)
+    c = sub.add_parser("web", help="the web server: upload, live states, search, documents, REST API (/api/v1)")
+    c.add_argument("--host", default=None, help="address to listen on (default: web.host, 127.0.0.1)")
+    c.add_argument("--port", type=int, default=None, help="port (default: web.port, 8000; 0: any free port)")
+    c.add_argument("--no-watch", action="store_true", help="do not watch the inbox here (a daemon does)")
+    c.set_defaults(func=cmd_web)
+    c = sub.add_parser("token", help="tokens for the web API: create NAME | list | revoke NAME")
+    c.add_argument("action", choices=("create", "list", "revoke"))
+    c.add_argument("name", nargs="?")
+    c.set_defaults(func=cmd_token)
     c = sub.add_parser("train-ocr", help="train the recogniser (see python -m training.train --help)")
     c.add_argument("train_args", nargs=argparse.REMAINDER)
     c.set_defaults(func=cmd_train_ocr)

@@ -110,6 +110,19 @@ class Celery:
 
 
 @dataclass(frozen=True)
+class Web:
+    """`manage.py web`: the upload pages, search and the REST API (/api/v1)."""
+
+    host: str = "127.0.0.1"  # another address only when told: the server is reachable from there
+    port: int = 8000
+    read_access: str = "open"  # open: anyone who reaches the server may read; token: reading needs a token too
+    max_upload_mb: float = 200.0  # a larger upload is refused with 413 (and never above intake.max_file_mb)
+    max_files: int = 50  # files in one POST /documents
+    ocr_cache: int = 256  # POST /ocr results kept, by the file's sha256
+    watch: bool = True  # watch the inbox in the server's process when no daemon does
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths = field(default_factory=Paths)
     database: Database = field(default_factory=Database)
@@ -123,10 +136,12 @@ class Settings:
     workers: int = 1
     queue: str = "local"  # local: the daemon processes files itself; celery: workers do (see Celery)
     celery: Celery = field(default_factory=Celery)
+    web: Web = field(default_factory=Web)
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "ocr.decoder": ("greedy", "beam"), "archive.default_retention": RETENTIONS}
+_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "ocr.decoder": ("greedy", "beam"), "archive.default_retention": RETENTIONS,
+            "web.read_access": ("open", "token")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
@@ -137,6 +152,8 @@ _RANGES = {
     "archive.thumbnail_width": (16, 4000), "celery.heartbeat_seconds": (0.1, 3600.0),
     "celery.stale_seconds": (1.0, 86400.0), "celery.requeue_seconds": (1.0, 604800.0),
     "celery.visibility_timeout": (1.0, 604800.0),
+    "web.port": (0, 65535), "web.max_upload_mb": (0.001, 1_000_000.0), "web.max_files": (1, 10000),
+    "web.ocr_cache": (0, 100000),
 }
 
 

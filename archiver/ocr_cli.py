@@ -1,7 +1,6 @@
 """`manage.py ocr`: the text of files, without storing anything."""
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -27,6 +26,24 @@ def _line_image(path: Path, max_pixels: int) -> np.ndarray:
         raise CorruptFile(f"{shown(path)}: cannot read as an image ({exc})") from None
 
 
+def page_lines(src, settings, reader, use_text_layer: bool | None = None):
+    """(raster page, its lines) of each page of a source, under the daemon's limits: from the text layer
+    where a PDF page has one (unless use_text_layer is False), else read by page analysis and the recogniser."""
+    i = settings.intake
+    layer = i.use_text_layer if use_text_layer is None else use_text_layer
+    for page in rasterize.pages(src, i.dpi, layer, max_pages=i.max_pages, max_pixels=i.max_page_pixels):
+        yield page, (page.text_lines if page.text_lines is not None
+                     else ocr_page(page.image, reader, settings.ocr.min_confidence))
+
+
+def read_pages(src, settings, reader) -> list[dict]:
+    """Every page of a source as plain data: number, size, source and lines with boxes and confidences."""
+    return [{"number": page.number, "width": int(page.image.shape[1]), "height": int(page.image.shape[0]),
+             "source": "text-layer" if page.text_lines is not None else "ocr",
+             "lines": [{"text": ln.text, "box": list(ln.box), "confidence": ln.confidence} for ln in lines]}
+            for page, lines in page_lines(src, settings, reader)]
+
+
 def run_ocr(args, settings) -> int:
     files = [Path(f) for f in args.files]
     for f in files:
@@ -38,15 +55,12 @@ def run_ocr(args, settings) -> int:
         for f, r in zip(files, readings):
             print(f"{f}\t{r.text}\t{r.confidence:.3f}")
         return ExitCode.OK
-    intake_cfg = dataclasses.replace(settings.intake, use_text_layer=settings.intake.use_text_layer and not args.force_ocr)
     for f in files:
         # the same limits as the daemon's, checked from the headers before anything is decoded
-        src = intake.take_in(f, max_bytes=int(intake_cfg.max_file_mb * 2**20))
+        src = intake.take_in(f, max_bytes=int(settings.intake.max_file_mb * 2**20))
         if len(files) > 1:
             print(f"==> {f} <==")
-        for page in rasterize.pages(src, intake_cfg.dpi, intake_cfg.use_text_layer, max_pages=intake_cfg.max_pages,
-                                    max_pixels=intake_cfg.max_page_pixels):
-            lines = page.text_lines if page.text_lines is not None else ocr_page(page.image, reader, settings.ocr.min_confidence)
+        for page, lines in page_lines(src, settings, reader, settings.intake.use_text_layer and not args.force_ocr):
             if page.number > 1:
                 print("\f", end="")
             for ln in lines:

@@ -27,7 +27,7 @@ from .errors import ArchiverError, CorruptFile, StorageBusy
 from .faults import crash_point
 from .shown import shown
 from .ingest import intake, rasterize
-from .storage import jobs, repository
+from .storage import jobs, repository, uploads
 from .storage.db import Database, serialize_store
 
 log = logging.getLogger("archiver")
@@ -173,7 +173,7 @@ class Pipeline:
             return Outcome(path, Status.HELD, message=f"{shown(path.name)}: waiting for its copy to go on")
         self._paused.pop(path, None)
         try:
-            source = intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20))
+            source = self.uploaded_name(intake.take_in(path, max_bytes=int(self.settings.intake.max_file_mb * 2**20)))
             dropped = self.claim(source, start)
             if dropped is not None:
                 return dropped
@@ -200,6 +200,12 @@ class Pipeline:
                              sha=source.sha256 if source else None)
         finally:
             self.current_job = None
+
+    def uploaded_name(self, source: SourceFile) -> SourceFile:
+        """A file that came in over HTTP keeps its client's name (its inbox name, <upload id>-…, is ours)."""
+        with self.db.session() as s:
+            name = uploads.client_name(s, source.sha256, source.path.name)
+        return replace(source, name=name) if name else source
 
     def store_analysed(self, doc: Document, start: float) -> Outcome:
         """Store a document that was analysed elsewhere (ingest's worker processes), with the same job

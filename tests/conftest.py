@@ -124,3 +124,24 @@ def build_document(*pages: list[str], name: str = "doc.pdf", sha: str | None = N
 @pytest.fixture
 def make_doc():
     return build_document
+
+
+CHROMIUM = Path(os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium, or a loud failure saying how to get one."""
+    if os.environ.get("ARCHIVER_NO_BROWSER") == "1":
+        pytest.skip("ARCHIVER_NO_BROWSER=1: browser tests switched off on purpose")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -r requirements.txt", pytrace=False)
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} not found: install Debian chromium (scripts/setup.sh does), "
+                    "or set ARCHIVER_NO_BROWSER=1 to skip the browser tests", pytrace=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()

@@ -15,7 +15,7 @@ from archiver.storage.db import MIGRATIONS, open_database
 from archiver.storage.search import search
 from archiver.storage.tables import FTS_TABLE, Base
 
-TABLES = {"documents", "pages", "lines", "document_tags", "rule_hits", "failures", "events", "jobs"}
+TABLES = {"documents", "pages", "lines", "document_tags", "rule_hits", "failures", "events", "jobs", "uploads", "api_tokens"}
 
 # A second revision, written beside a copy of the real ones: rebuilding `pages` (batch mode) would
 # cascade-delete every line if foreign keys stayed on during the migration.
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0099"
-down_revision = "0006"
+down_revision = "0007"
 
 
 def upgrade():
@@ -55,11 +55,11 @@ def test_upgrade_downgrade_upgrade(empty):
     assert empty.current_revision() is None
     assert empty.migrate() is None  # nothing to back up in a new file
     assert TABLES | {FTS_TABLE, "alembic_version"} <= tables(empty)
-    assert empty.current_revision() == empty.head_revision() == "0006"
+    assert empty.current_revision() == empty.head_revision() == "0007"
     empty.check_current()
     backup = empty.downgrade("base")
     if sqlite:
-        assert backup is not None and backup.name == "archive.db.bak-0006"
+        assert backup is not None and backup.name == "archive.db.bak-0007"
     else:
         assert backup is None  # a server database is backed up by its operator (pg_dump), not by us
     assert tables(empty) == {"alembic_version"} and empty.current_revision() is None
@@ -96,15 +96,15 @@ def test_older_revision_names_the_command_and_upgrade_backs_up(tmp_path, make_do
     shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "0099_note.py").write_text(REVISION_2, encoding="utf-8")
     db = open_database(f"sqlite:///{tmp_path / 'archive.db'}", script_location=scripts)
-    db.migrate("0006")
+    db.migrate("0007")
     with db.session() as s:
         doc_id = repo.add_document(s, make_doc(["国务院办公厅文件", "关于印发要点的通知"]), "a.pdf", [])
     with pytest.raises(DatabaseOutOfDate) as info:
         db.check_current()
     assert info.value.message == (
-        "database is at revision 0006 but this version needs 0099: run `python manage.py migrate`")
+        "database is at revision 0007 but this version needs 0099: run `python manage.py migrate`")
     backup = db.migrate()
-    assert backup == tmp_path / "archive.db.bak-0006"
+    assert backup == tmp_path / "archive.db.bak-0007"
     db.check_current()
     with db.session() as s:
         assert s.execute(text("SELECT count(*) FROM lines")).scalar() == 2  # not cascaded away
@@ -113,7 +113,7 @@ def test_older_revision_names_the_command_and_upgrade_backs_up(tmp_path, make_do
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on after the migration
     old = sqlite3.connect(backup)
     try:  # the backup is the database as it was, WAL contents included
-        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006",)]
+        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0007",)]
         assert old.execute("SELECT count(*) FROM documents").fetchone() == (1,)
     finally:
         old.close()

@@ -23,7 +23,6 @@ from archiver.resources import RULES, TEMPLATES
 from .support.helpers import text_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium"))
 # A file name cannot hold "/", so no closing tag; an opening <script> with quotes is hostile enough.
 HOSTILE_NAME = '<script>alert("x")\'q\'.pdf'
 
@@ -36,24 +35,6 @@ BUDGET = ["上海市普陀区2023年区级部门预算", "一般公共预算财�
 REPLY = ["上海市普陀区人民政府关于同意设立档案服务中心的批复", "普府复〔2022〕3号", "区档案局：",
          "你局《关于设立档案服务中心的请示》收悉。经研究，同意设立。", "上海市普陀区人民政府", "2022年6月8日"]
 HOSTILE = ["关于“<b>加粗</b>”与 <script>alert(1)</script> 的通知", "正文含有 '单引号' 和 \"双引号\"。"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """A headless Chromium, or a loud failure saying how to get one."""
-    if os.environ.get("ARCHIVER_NO_BROWSER") == "1":
-        pytest.skip("ARCHIVER_NO_BROWSER=1: browser tests switched off on purpose")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright package is missing: pip install -r requirements.txt", pytrace=False)
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install Debian chromium (scripts/setup.sh does), "
-                    "or set ARCHIVER_NO_BROWSER=1 to skip the browser tests", pytrace=False)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

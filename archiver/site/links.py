@@ -61,9 +61,14 @@ class PageLinks:
         return quote(Path(rel).as_posix())
 
     def page_original(self, kind: str, archive_path: str, thumbnail: str | None, number: int) -> str:
-        """Where a page thumbnail leads: the PDF at that page, the image itself, or the thumbnail."""
-        if kind == "pdf":
-            return f"{self.archive(archive_path)}#page={int(number)}"
-        if kind in ("png", "jpeg", "bmp") or thumbnail is None:
-            return self.archive(archive_path)
-        return self.archive(thumbnail)  # browsers do not show TIFF; the thumbnail they do
+        return page_original(self.archive, kind, archive_path, thumbnail, number)
+
+
+def page_original(archive, kind: str, archive_path: str, thumbnail: str | None, number: int) -> str:
+    """Where a page thumbnail leads (archive: a path's link): the PDF at that page, the image itself, or
+    the thumbnail."""
+    if kind == "pdf":
+        return f"{archive(archive_path)}#page={int(number)}"
+    if kind in ("png", "jpeg", "bmp") or thumbnail is None:
+        return archive(archive_path)
+    return archive(thumbnail)  # browsers do not show TIFF; the thumbnail they do

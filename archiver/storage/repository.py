@@ -132,6 +132,18 @@ def count_and_last_id(s: Session) -> tuple[int, int | None]:
     return int(count), last
 
 
+def find_id(s: Session, document_id: int) -> bool:
+    """Is there a document with this id?"""
+    return s.get(DocumentRow, document_id) is not None
+
+
+def line_texts(s: Session, document_id: int) -> Iterator[tuple[int, int, str]]:
+    """(page number, line number, text) of a document's lines in reading order."""
+    q = (select(PageRow.number, LineRow.number, LineRow.text).join(LineRow, LineRow.page_id == PageRow.id)
+         .where(PageRow.document_id == document_id).order_by(PageRow.number, LineRow.number))
+    yield from (tuple(r) for r in s.execute(q))
+
+
 def stored_files(s: Session) -> tuple[list[tuple[int, str, str]], list[tuple[int, int, str]]]:
     """(id, archive_path, sha256) of every document and (document id, page number, thumbnail) of every
     page that has one: what the archive folder must hold."""

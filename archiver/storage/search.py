@@ -397,6 +397,11 @@ def _flatten(text: str) -> str:
     return re.sub(r"\s+", " ", _WIDE_GAP.sub(r"\1\2", text)).strip()
 
 
+def holds_hit(text: str, phrases: tuple[Phrase, ...]) -> bool:
+    """Does the text hold one of the phrases, matched as snippet() marks them?"""
+    return bool(_spans(text, phrases))
+
+
 def snippet(text: str, phrases: tuple[Phrase, ...], width: int = SNIPPET_WIDTH) -> str:
     """About `width` characters of `text` around the densest run of hits, each hit marked."""
     spans = _spans(text, phrases)

@@ -158,6 +158,7 @@ class Failure(Base):
     reason: Mapped[str] = mapped_column(Text)
     failed_path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(32), default=utc_now)
+    retried_at: Mapped[str | None] = mapped_column(String(32))  # put back into the inbox (web failures page)
 
 
 class Event(Base):
@@ -188,3 +189,31 @@ class JobRow(Base):
     worker: Mapped[str | None] = mapped_column(Text)  # queue: celery: the worker holding a running job
     started_at: Mapped[str] = mapped_column(String(32), default=utc_now)
     updated_at: Mapped[str] = mapped_column(String(32), default=utc_now)
+
+
+class UploadRow(Base):
+    """A file taken in over HTTP. What became of it is read from jobs and documents by its sha256."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)  # the client's file name, made safe to show; never used as a path
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    inbox_name: Mapped[str | None] = mapped_column(Text)  # the name it was given in the inbox; None: not put there
+    # Its bytes were archived already when it arrived: nothing was put in the inbox.
+    existing_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    token_name: Mapped[str | None] = mapped_column(Text)  # who uploaded it
+    created_at: Mapped[str] = mapped_column(String(32), default=utc_now)
+
+
+class TokenRow(Base):
+    """A bearer token for the web API, stored as the SHA-256 of its secret (the secret is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(32), default=utc_now)
+    last_used_at: Mapped[str | None] = mapped_column(String(32))
