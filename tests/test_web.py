@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import text
 
 from archiver import config
 from archiver.storage import api_tokens
@@ -311,3 +312,28 @@ def test_the_server_does_not_watch_an_inbox_another_daemon_holds(make_server, ar
         assert not health["watching"] and "another process" in health["watch_note"]
         status, body = web.upload(("a.pdf", b"%PDF-1.4\n%%EOF"))
         assert status in (202, 422)  # still takes uploads: the daemon will process them
+
+
+def test_token_commands_create_list_and_revoke(archive_config, capsys):
+    from archiver.cli import main
+
+    assert main(["--config", str(archive_config), "token", "create", "clerk-1"]) == 0
+    secret = capsys.readouterr().out.strip()
+    assert secret.startswith("arc_") and len(secret) > 40
+    assert main(["--config", str(archive_config), "token", "create", "clerk-1"]) == 2  # the name is taken
+    assert "exists" in capsys.readouterr().err
+    assert main(["--config", str(archive_config), "token", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "clerk-1" in listed and secret not in listed
+    settings = config.load(archive_config)
+    from archiver.app import open_db
+
+    db = open_db(settings)
+    with db.session() as s:
+        assert api_tokens.verify(s, secret) == "clerk-1" and api_tokens.verify(s, secret + "x") is None
+        assert secret not in str([tuple(r) for r in s.execute(text("SELECT * FROM api_tokens"))])
+    assert main(["--config", str(archive_config), "token", "revoke", "clerk-1"]) == 0
+    with db.session() as s:
+        assert api_tokens.verify(s, secret) is None
+    db.close()
+    assert main(["--config", str(archive_config), "token", "create", "bad name/x"]) == 2
