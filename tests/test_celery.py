@@ -179,3 +179,39 @@ def test_a_worker_killed_mid_document_is_finished_by_another_exactly_once(celery
     assert not s.paths.failed.exists() or not any(s.paths.failed.iterdir())
     db = make_pipeline(s).db
     assert check(s, db) == []  # no orphan file of A's, the search index whole
+
+
+def test_an_upload_to_the_web_server_is_stored_by_a_worker(celery_config, tmp_path):
+    """queue: celery behind the web server: its watcher enqueues the upload, a worker stores it, and the
+    job's state (read from the jobs and documents rows) says so."""
+    from archiver.storage import api_tokens
+
+    from .test_web import NOTICE, multipart, start
+
+    s = config.load(celery_config)
+    worker = Daemon(celery_config, tmp_path / "w.log", command="worker")
+    app, server, thread, url = start(s)
+    try:
+        assert worker.wait_for("taking jobs", 90), worker.text()
+        with app.state.archive.db.session() as db:
+            token = api_tokens.create(db, "clerk")
+        body, ctype = multipart([("通知.pdf", text_pdf(tmp_path / "n.pdf", NOTICE).read_bytes())])
+        import json
+        import urllib.request
+
+        req = urllib.request.Request(url + "/api/v1/documents", data=body, method="POST",
+                                     headers={"Content-Type": ctype, "Authorization": f"Bearer {token}"})
+        job_id = json.loads(urllib.request.urlopen(req, timeout=60).read())["jobs"][0]["id"]
+        end, state = time.time() + 120, {}
+        while time.time() < end:
+            state = json.loads(urllib.request.urlopen(f"{url}/api/v1/jobs/{job_id}", timeout=30).read())
+            if state["state"] in ("stored", "failed"):
+                break
+            time.sleep(0.3)
+        assert state["state"] == "stored" and state["document_id"], (state, worker.text())
+        doc = json.loads(urllib.request.urlopen(f"{url}/api/v1/documents/{state['document_id']}", timeout=30).read())
+        assert doc["original_name"] == "通知.pdf"  # the worker stored it under the client's name
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+        assert worker.stop() == 0
