@@ -203,6 +203,8 @@ class Pipeline:
 
     def uploaded_name(self, source: SourceFile) -> SourceFile:
         """A file that came in over HTTP keeps its client's name (its inbox name, <upload id>-…, is ours)."""
+        if not uploads.could_be_upload(source.path.name):
+            return source
         with self.db.session() as s:
             name = uploads.client_name(s, source.sha256, source.path.name)
         return replace(source, name=name) if name else source

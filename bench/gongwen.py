@@ -179,7 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-ocr", action="store_true", help="clean text only")
     ap.add_argument("--out", type=Path, default=None, help="write a section into this markdown file")
     ap.add_argument("--misses", action="store_true", help="print every wrong field")
+    ap.add_argument("--real", action="store_true", help="real documents (gongwen-real) in every layout instead")
+    from bench import gongwen_real
+
+    gongwen_real.add_arguments(ap)
     args = ap.parse_args(argv)
+    if args.real:
+        md = gongwen_real.run(args)
+        print(md)
+        if args.out:
+            write_section(args.out, "gongwen-real", "## 公文 reading on real documents (issue 18)\n\n" + md +
+                          f"\n\nCommand: `python -m bench.gongwen --real --variants {args.variants} --out docs/benchmarks.md`")
+        return 0
     from bench import govdev
 
     clean, scanned = Score(), Score()

@@ -337,3 +337,11 @@ def test_token_commands_create_list_and_revoke(archive_config, capsys):
         assert api_tokens.verify(s, secret) is None
     db.close()
     assert main(["--config", str(archive_config), "token", "create", "bad name/x"]) == 2
+
+
+def test_only_the_servers_own_inbox_names_are_looked_up_as_uploads():
+    from archiver.storage.uploads import could_be_upload
+
+    assert could_be_upload("17-档案通知.pdf")
+    assert not could_be_upload("档案通知.pdf") and not could_be_upload("x-17.pdf")
+    assert not could_be_upload("17-" + "\udcb0\udca1.pdf")  # a name that is not UTF-8 (surrogate escapes)

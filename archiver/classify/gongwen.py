@@ -26,6 +26,12 @@ _LOOSE_DATE = re.compile(r"((?:19|20)\d\d)[^\d]([01]?\d)[^\d]([0-3]?\d)日?")
 _NOTE = re.compile(r"[(\[]?([^()\[\]]{2,80}?)[)\]]?")
 # 印发 as a recogniser may read it (日发, 印友); only ever looked for right after a date.
 _PRINTED = re.compile(r"(印发|[日卬印]发|印[友反])$")
+_NUMBER_ONLY = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十百零〇]+\s*号$")  # 第707号 under a 令's header
+# 命令（令）格式: 中华人民共和国国务院令, or 某某省人民政府令, over 第N号 (or on one line with it).
+_ORDER_HEAD = re.compile(r"^(?:中华人民共和国)?(?P<organ>.{2,24}?)令(?:第?(?P<n>\d+)号)?$")
+_PROMULGATED = re.compile(r"《([^《》]{2,60})》")
+# A signature of a person with their office (总理 李克强, 部长 某某), as under a 令.
+_TITLED_SIGNER = re.compile(r"^(总理|副总理|主席|部长|省长|市长|区长|县长|局长|主任|书记|院长|署长|行长)\s*[\u4e00-\u9fff·]{2,5}$")
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class _Found:
     def __init__(self) -> None:
         self.values: dict[str, object] = {}
         self.spans: list[FieldSpan] = []
+        self.title_above: tuple[int, int] | None = None  # the title, when it stands above the 发文字号
+        self.order_issuer: str | None = None  # the organ of a 令 (命令格式), from its header
 
     def put(self, field: str, value, *lines: TextLine) -> None:
         if value in (None, "") or field in self.values:
@@ -105,14 +113,50 @@ def _colon_in_title(lines: list[TextLine], i: int) -> bool:
     return "关于" in n and i + 1 < len(lines) and _ends_in_type(n + lines[i + 1].norm)
 
 
+TITLE_MAX_LINES = 4  # GB/T 9704: a title over one line or more, set as a trapezoid or diamond; 4 at most in practice
+
+
+def _title_line(n: str) -> bool:
+    """Could this line be (part of) a title: short, no sentence punctuation, no 发文字号 or date of its own."""
+    return (len(n) <= 40 and not re.search(r"[。；;！!？?]", n) and not n.endswith(("：", ":"))
+            and doc_number_at_start(n) is None and not dates_in(n) and not _NUMBER_ONLY.match(n)
+            and not SIGNER.search(n) and not SECRECY.match(n) and not COPY_NO.match(n)
+            and not re.search(r"[〔\[【][0-9xX]{2,4}[〕\]】]", n))  # a 发文字号's year bracket, even a placeholder's
+
+
+def _title_run(lines: list[TextLine], i: int, stop: int) -> int | None:
+    """The last index j of the longest run of title lines from i (same page, at most TITLE_MAX_LINES,
+    before stop) that together end in a 文种; None when no run does."""
+    best = None
+    for j in range(i, min(i + TITLE_MAX_LINES, stop)):
+        if lines[j].page != lines[i].page or not _title_line(lines[j].norm):
+            break
+        if _ends_in_type("".join(ln.norm for ln in lines[i:j + 1])):
+            best = j
+    return best
+
+
+def _title_above_number(lines: list[TextLine], dn: int) -> tuple[int, int] | None:
+    """The layout as published (no 版头): the title stands right above the 发文字号, its run ending on the
+    line before the number."""
+    for i in range(max(0, dn - TITLE_MAX_LINES), dn):
+        if _title_run(lines, i, dn) == dn - 1:
+            return i, dn - 1
+    return None
+
+
 def _find_title(lines: list[TextLine], start: int) -> tuple[int, int] | None:
-    """(first, last) index of the title: a line with 关于 or ending in a 文种, joined with the lines
-    that complete it; else the first substantial line."""
+    """(first, last) index of the title: the first run of title lines that ends in a 文种 (the first of
+    them may be the issuer alone: 国务院办公厅 / 关于……的函); else a line with 关于 or a 文种 joined with
+    the lines that complete it; else the first substantial line."""
     end = min(len(lines), start + 10)
     for i in range(start, end):
         n = lines[i].norm
         if (n.endswith(("：", ":")) and not _colon_in_title(lines, i)) or _BANJI.match(n):
             break
+        run = _title_run(lines, i, len(lines))
+        if run is not None:
+            return i, run
         if "关于" in n or doc_type_of(n) != "other":
             if len(n) > 60:
                 continue
@@ -146,7 +190,10 @@ def _head(lines: list[TextLine], found: _Found) -> int:
             if sig:
                 found.put("signer", sig.group(1), lines[i])
             break
+    found.title_above = _title_above_number(lines, dn) if dn is not None else None
     head_end = dn if dn is not None else (page1[-1] + 1 if page1 else 0)
+    if found.title_above is not None:
+        head_end = found.title_above[0]  # the lines above the number are the title, not a 版头
     header = None
     for i in range(head_end):
         n = lines[i].norm
@@ -154,7 +201,7 @@ def _head(lines: list[TextLine], found: _Found) -> int:
             header = i
             break
     if header is None and dn is not None:
-        header = next((i for i in range(dn) if _tall(lines, i) and not SECRECY.match(lines[i].norm)
+        header = next((i for i in range(head_end) if _tall(lines, i) and not SECRECY.match(lines[i].norm)
                        and not COPY_NO.match(lines[i].norm)), None)
     if header is not None:
         found.put("header", lines[header].norm.rstrip(":："), lines[header])
@@ -211,9 +258,15 @@ def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:
     _banji(lines, max(title_end + 1, date_i + 1 if date_i is not None else 0), found)
 
 
+def _signature_like(n: str) -> bool:
+    return looks_like_org(n) or is_plain_name(n) or bool(_TITLED_SIGNER.match(n))
+
+
 def _date_line(lines: list[TextLine], title_end: int, banji: int) -> int | None:
-    """The line of the 成文日期: the last line before the 版记 that ends in a date, with at most a name
-    or an organisation before it (never a 印发 line); after the 版记 only when there is none before."""
+    """The line of the 成文日期: a line that is a date, with at most a name or an organisation before it
+    (never a 印发 line). The first such line under a 署名 is the document's own: an attached or forwarded
+    text that follows it has its own 署名 and date. Without a 署名 above any, the last before the 版记
+    (after it only when there is none before)."""
     date_i = None
     for i in range(title_end + 1, len(lines)):
         n = lines[i].norm
@@ -225,6 +278,8 @@ def _date_line(lines: list[TextLine], title_end: int, banji: int) -> int | None:
         prefix = n[:ds[-1][0]].strip("（(")
         if prefix and not (is_plain_name(prefix) or looks_like_org(prefix)):
             continue
+        if i < banji and (prefix or (i - 1 > title_end and _signature_like(lines[i - 1].norm))):
+            return i  # under its 署名
         if i < banji or date_i is None:
             date_i = i
     return date_i
@@ -240,7 +295,7 @@ def _date_and_signature(lines: list[TextLine], date_i: int, title_end: int, foun
         found.put("signature", prefix, ln)
     elif date_i - 1 > title_end:
         prev = lines[date_i - 1]
-        if (looks_like_org(prev.norm) or is_plain_name(prev.norm)) and not prev.norm.startswith(("附件", "联系")):
+        if _signature_like(prev.norm) and not prev.norm.startswith(("附件", "联系")):
             found.put("signature", prev.norm, prev)
 
 
@@ -325,11 +380,48 @@ def _recipients_without_colon(n: str) -> bool:
             and n.endswith(ORG_ENDINGS + ("单位", "处室", "部门", "学校")))
 
 
+def _order(lines: list[TextLine], found: _Found) -> int | None:
+    """命令（令）格式: `中华人民共和国国务院令` over `第707号`. The 发文字号 is 国令第707号 (the organ's own
+    name elsewhere: 财政部令第10号), the issuer the organ, the 文种 命令, and the title the name of what
+    it promulgates (《……》 in the order's text) when it says so. Returns the index of the last line of
+    the order's head (the text after it is the order), or None for another layout."""
+    for i in range(min(4, len(lines))):
+        m = _ORDER_HEAD.match(lines[i].norm)
+        if not m or "关于" in m.group("organ") or not looks_like_org(m.group("organ")):
+            continue
+        number, last = m.group("n"), i
+        if number is None and i + 1 < len(lines):
+            nm = re.match(r"^第\s*(\d+)\s*号$", lines[i + 1].norm)
+            if nm:
+                number, last = nm.group(1), i + 1
+        if number is None:
+            continue
+        organ = m.group("organ")
+        found.put("header", lines[i].norm, lines[i])
+        found.put("doc_number", f"{'国' if organ == '国务院' else organ}令第{number}号", *lines[i:last + 1])
+        found.values["doc_type"] = "命令"
+        found.order_issuer = organ
+        text = lines[last + 1:last + 5]  # the order's few lines, joined: a 《name》 may wrap
+        joined = "".join(ln.norm for ln in text)
+        p = _PROMULGATED.search(joined)
+        if p and re.search(r"(公布|发布|施行)", joined):
+            found.put("title", p.group(1), *text)
+        return last
+    return None
+
+
 def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
-    """发文机关 and the field it was taken from: the title's agency, the 版头, the signature."""
-    if title and "关于" in title:
-        head = title.split("关于", 1)[0]
-        if 2 <= len(head) <= 40 and not head.isdigit():
+    """发文机关 and the field it was taken from: the title's agency (before 关于, or before 对 in a 答复;
+    the one who forwards in a 转发/批转/印发 title; joint issuers as published), the 令's organ, the 版头,
+    the signature."""
+    if found.order_issuer:
+        return found.order_issuer, "header"
+    if title and ("关于" in title or title.endswith("答复")):
+        head = title.split("关于", 1)[0] if "关于" in title else re.split(r"对", title, maxsplit=1)[0]
+        forwarder = re.split(r"(?:转发|批转|印发)", head, maxsplit=1)[0]
+        if forwarder != head and looks_like_org(forwarder):
+            head = forwarder
+        if 2 <= len(head) <= 40 and not head.isdigit() and head != title:
             return head, "title"
     header = found.values.get("header")
     if isinstance(header, str) and header.endswith("文件") and len(header) > 3:
@@ -365,13 +457,17 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
     if not lines:
         return Metadata(doc_type="other")
     start = _head(lines, found)
-    t = _find_title(lines, start)
+    order_end = _order(lines, found) if found.title_above is None else None
+    t = found.title_above or (None if order_end is not None else _find_title(lines, start))
     title = None
-    if t is not None:
+    if order_end is not None:
+        title = found.values.get("title")
+        _tail(lines, order_end, found)
+    elif t is not None:
         title_lines = lines[t[0]:t[1] + 1]
         title = "".join(ln.norm.rstrip(":") for ln in title_lines[:-1]) + title_lines[-1].norm
         found.put("title", title, *title_lines)
-        after = t[1] + 1
+        after = max(t[1], start - 1) + 1  # as published, the 发文字号 follows the title
         for k in range(after, min(after + 2, len(lines))):
             n = lines[k].norm
             if k == after and _recipients_without_colon(n):  # a scan often loses the colon
@@ -384,7 +480,7 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
                 # 主送机关 are separated by commas or 顿号; a semicolon there is a misread comma.
                 found.put("recipients", "".join(ln.norm for ln in used).rstrip("：:").replace(";", ","), *used)
                 break
-        _tail(lines, t[1], found)
+        _tail(lines, max(t[1], start - 1), found)
     issuer, source = _issuer(found, title)
     if issuer:
         span = next((s for s in found.spans if s.field == source), None)
@@ -403,7 +499,7 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         if m:
             year = int(m.group(1))
             break
-    v.update(title=title, doc_type=doc_type_of(title), year=year)
+    v.update(title=title, doc_type=v.get("doc_type") or doc_type_of(title), year=year)
     return Metadata(**{name: v.get(name) for name in GONGWEN_NAMES}, spans=tuple(found.spans))
 
 

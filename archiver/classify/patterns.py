@@ -128,7 +128,7 @@ def doc_type_of(title: str | None) -> str:
         return "other"
     if t.endswith("年度报告"):
         return "年度报告"
-    if t.endswith("复函"):
+    if t.endswith(("复函", "答复")):  # a 答复 of a deputy's 建议 or a member's 提案 is sent as a 函
         return "函"
     if t.endswith("令") and not t.endswith("命令"):
         return "命令"

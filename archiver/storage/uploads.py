@@ -35,6 +35,21 @@ def add(s: Session, name: str, sha256: str, size: int, inbox_name: str | None, e
     return row.id
 
 
+def could_be_upload(inbox_name: str) -> bool:
+    """The web server names an upload <upload id>-<safe name> in the inbox; any other name is no upload
+    (nor is one that is not UTF-8: the server never writes such a name)."""
+    head = inbox_name.split("-", 1)[0]
+    return head.isdigit() and head.isascii() and inbox_name.isprintable() and _utf8(inbox_name)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def client_name(s: Session, sha256: str, inbox_name: str) -> str | None:
     """The name the client gave the file that was put into the inbox as inbox_name, if it was uploaded."""
     return s.scalar(select(UploadRow.name).where(UploadRow.sha256 == sha256, UploadRow.inbox_name == inbox_name)
