@@ -155,7 +155,8 @@ def cmd_show(args, settings) -> int:
              ("sha256", "sha256", d.sha256), ("archive", "archive", d.archive_path),
              ("duplicate_of", "duplicate_of", d.duplicate_of), ("duplicates", "duplicates", ", ".join(map(str, d.duplicates)))]
     if args.json:
-        print(json.dumps({k: v for k, _, v in rows} | {"text": [[ln.text for ln in p.lines] for p in d.pages]},
+        print(json.dumps({k: v for k, _, v in rows} | {"issuers": list(d.issuers),
+                                                       "text": [[ln.text for ln in p.lines] for p in d.pages]},
                          ensure_ascii=False, indent=2))
         return ExitCode.OK
     for _, label, v in rows:

@@ -352,7 +352,9 @@ def score(docs: list[RealDoc], variants: tuple[str, ...], layouts: tuple[str, ..
     from archiver.config import Settings
 
     settings = Settings()
-    weights_tag = hashlib.sha256((settings.ocr.weights / "crnn.pt").read_bytes()
+    # The readings depend on the recogniser, its decoder and page analysis: a change to any reads again.
+    vision = b"".join(p.read_bytes() for p in sorted((ROOT / "archiver" / "vision").glob("*.py")))
+    weights_tag = hashlib.sha256((settings.ocr.weights / "crnn.pt").read_bytes() + vision
                                  + settings.ocr.decoder.encode()).hexdigest()[:10]
     reader_box: list = []
     results: dict[tuple[str, str], dict[str, list[bool]]] = {}

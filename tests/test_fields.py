@@ -38,3 +38,11 @@ def test_explain_lists_fields_in_reading_order_with_their_labels():
     assert by["doc_type"]["derived"] and not by["title"]["derived"]
     assert "  ← derived" in "\n".join(explain.explain_lines(doc))
     assert BY_NAME["date"].label == "成文日期 Date"
+
+
+def test_joint_issuers_are_kept_as_published_and_listed():
+    doc = DocumentView(id=1, sha256="0" * 64, original_name="a.pdf", kind="pdf", size=1, page_count=1,
+                       category=None, tags=(), archive_path="a.pdf", duplicate_of=None, duplicates=(),
+                       created_at="2024", issuer="国务院办公厅、中央军委办公厅")
+    assert doc.issuer == "国务院办公厅、中央军委办公厅" and doc.issuers == ("国务院办公厅", "中央军委办公厅")
+    assert DocumentView(**{**dataclasses.asdict(doc), "issuer": None}).issuers == ()

@@ -419,7 +419,7 @@ def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
     if title and ("关于" in title or title.endswith("答复")):
         head = title.split("关于", 1)[0] if "关于" in title else re.split(r"对", title, maxsplit=1)[0]
         forwarder = re.split(r"(?:转发|批转|印发)", head, maxsplit=1)[0]
-        if forwarder != head and looks_like_org(forwarder):
+        if forwarder != head and all(looks_like_org(x) for x in forwarder.split("、")):
             head = forwarder
         if 2 <= len(head) <= 40 and not head.isdigit() and head != title:
             return head, "title"
@@ -498,6 +498,9 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         m = re.search(r"((?:19|20)\d\d)", str(v.get(key) or ""))
         if m:
             year = int(m.group(1))
+            span = next((sp for sp in found.spans if sp.field == key), None)
+            if key != "date" and span is not None:  # no 成文日期 read: the record says where the year came from
+                found.spans.append(FieldSpan("year", span.page, span.line, span.text))
             break
     v.update(title=title, doc_type=v.get("doc_type") or doc_type_of(title), year=year)
     return Metadata(**{name: v.get(name) for name in GONGWEN_NAMES}, spans=tuple(found.spans))

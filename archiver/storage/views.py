@@ -46,6 +46,11 @@ def _display_title(self) -> str:
     return self.title or self.original_name
 
 
+def _issuers(self) -> tuple[str, ...]:
+    """Joint issuers (国务院办公厅、中央军委办公厅) one by one; the 发文机关 field keeps them as published."""
+    return tuple(x for x in (self.issuer or "").split("、") if x.strip())
+
+
 def _document_view_class():
     """A stored document: what storage knows of it, then every 公文 and 档号 field of archiver.fields."""
     stored = [("id", int), ("sha256", str), ("original_name", str), ("kind", str), ("size", int),
@@ -59,7 +64,7 @@ def _document_view_class():
               ("spans", tuple[SpanView, ...], ())]  # where each field was read
     named = [(f.name, f.python | None, None) for f in GONGWEN + ARCHIVAL]
     cls = make_dataclass("DocumentView", stored + filled + named, frozen=True,
-                         namespace={"display_title": property(_display_title)})
+                         namespace={"display_title": property(_display_title), "issuers": property(_issuers)})
     cls.__module__ = __name__
     cls.__doc__ = _document_view_class.__doc__
     return cls

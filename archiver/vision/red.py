@@ -4,9 +4,11 @@ A 公文 carries red in two roles. The seal over the 署名 and 成文日期 hid
 the header and the red rule under it are part of the page and must be read. Colour tells red from
 black; shape tells a seal (a round or oval outline) from header characters and rules.
 
-On a grey scan neither is possible by colour: red prints as a mid-to-dark grey, so a seal is ink like
-any other. There we leave the page as it is (see analyse_page): the header is read like black text,
-and a seal's ring and characters stay, so the words under a seal may be misread.
+On a grey scan colour is gone, but tone and shape remain: red prints as a mid grey, lighter than black
+ink, and a seal is still a ring (with a star and characters inside). `lift_grey_seals` finds the rings
+of that mid tone and turns the seal's tone to paper inside them, keeping what is darker (the 署名 and
+成文日期 under it); red header text, which is no ring, is read like black text. A grey page without a
+seal is returned unchanged.
 """
 from __future__ import annotations
 
@@ -119,6 +121,87 @@ def _lift_seals(out: np.ndarray, rgb: np.ndarray, red: np.ndarray, seal: np.ndar
     return area
 
 
+# A seal (公章) is 38–45 mm across; radii looked for, as a share of the page's short side (A4: 210 mm),
+# with margin: 14–26 mm.
+SEAL_RADIUS = (14 / 210, 26 / 210)
+
+
+def _tone_on_circle(gray: np.ndarray, cx: float, cy: float, r: float, band: float) -> np.ndarray:
+    """Per angle (180 of them), the darkest grey within band of radius r round (cx, cy)."""
+    H, W = gray.shape
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    radii = np.linspace(r - band, r + band, 7)
+    xs = np.clip((cx + np.outer(radii, np.cos(angles))).round().astype(int), 0, W - 1)
+    ys = np.clip((cy + np.outer(radii, np.sin(angles))).round().astype(int), 0, H - 1)
+    return gray[ys, xs].min(axis=0)
+
+
+def find_grey_seals(gray: np.ndarray) -> list[tuple[float, float, float, int]]:
+    """(cx, cy, r, tone) of each seal on a grey page: a circle of the seal's size whose line runs round
+    nearly all the way (≥ 85 % of its angles), printed lighter than the ink's cores (red prints as a mid
+    grey), with paper on a quarter of a circle half as wide at least (a ring, not a filled disc or a
+    photo; the words under the seal cross it)."""
+    short = min(gray.shape)
+    scale = max(1, short // 500)  # the search on a reduced page: a seal is still ~40 px across there
+    small = cv2.resize(gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
+    rmin, rmax = (int(f * short / scale) for f in SEAL_RADIUS)
+    if rmin < 10:  # a page (or a crop) too small to carry a seal that could be found
+        return []
+    circles = cv2.HoughCircles(cv2.GaussianBlur(small, (5, 5), 0), cv2.HOUGH_GRADIENT, dp=1.5, minDist=rmin * 2,
+                               param1=120, param2=35, minRadius=rmin, maxRadius=rmax)
+    if circles is None:
+        return []
+    paper_t = int(cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0])
+    dark = gray[gray < paper_t]
+    core = float(np.percentile(dark, 10)) if dark.size else 0.0
+    found = []
+    for cx, cy, r in circles[0][:4] * scale:
+        band = max(2.0, 0.06 * r)
+        on = _tone_on_circle(gray, cx, cy, r, band)
+        inside = _tone_on_circle(gray, cx, cy, 0.5 * r, band / 2)  # between the star and the name
+        tone = float(np.median(on))
+        if (on < paper_t).mean() < 0.85 or (inside < paper_t).mean() > 0.75 or tone < core + 15:
+            continue
+        found.append((float(cx), float(cy), float(r), int(tone)))
+    return found
+
+
+def lift_grey_seals(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A grey page with its seals lifted, and the seals' mask (all zero when there is none).
+
+    Inside each seal found (find_grey_seals), what is about the seal's tone or lighter and part of a
+    thick structure (the ring and the star: an opening about as wide as a light face's stroke, 1/300 of
+    the page's short side, 5 px at 200 dpi, removes strokes and keeps them; a ring is ~11 px there)
+    becomes paper. Nothing else is touched: the words under the seal keep their strokes, which can be
+    as light as the seal where they are thin, but are never that thick."""
+    seals = find_grey_seals(gray)
+    mask = np.zeros(gray.shape, np.uint8)
+    if not seals:
+        return gray, mask
+    out = gray.copy()
+    k = max(5, (min(gray.shape) // 300) | 1)
+    paper_t = int(cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0])
+    for cx, cy, r, tone in seals:
+        disc = np.zeros_like(mask)
+        cv2.circle(disc, (int(cx), int(cy)), int(r * 1.1), 255, thickness=-1)
+        low = max(0, tone - 25)
+        mid = cv2.inRange(gray, low, max(low, paper_t - 1)) & disc
+        body = cv2.morphologyEx(mid, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        rim = cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0  # and its soft edge
+        area = disc > 0
+        paper = np.uint8(np.percentile(gray[area], 90))
+        out[rim & area & (gray >= low - 10)] = paper
+        # The seal's characters: its tone, further than a stroke's soft edge from any darker ink. The words
+        # under the seal have dark strokes, and their light edges lie right next to them.
+        light = (cv2.inRange(gray, low, max(low, paper_t - 1)) > 0) & area
+        reach = max(2, k // 2)  # a light edge is 1–2 px from its stroke's core at 200 dpi
+        near = cv2.dilate(((gray < low) & area).astype(np.uint8),
+                          cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))) > 0
+        out[light & ~near] = paper
+        mask |= disc
+    return out, mask
+
+
 def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
     """Grey page with seals removed and red text kept dark; a grey input passes through unchanged."""
     a = np.asarray(image)
@@ -127,7 +210,8 @@ def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
     gray = to_gray(a)
     empty = np.zeros(gray.shape, np.uint8)
     if not is_colour(a):
-        return RedInk(gray, empty, empty, False)
+        lifted, seal = lift_grey_seals(gray)
+        return RedInk(lifted, seal, empty, False)
     rgb = np.ascontiguousarray(a[:, :, :3])
     red = red_mask(rgb, margin)
     if not red.any():

@@ -44,7 +44,7 @@ def document_json(doc: DocumentView, full: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": doc.id, "title": doc.display_title, "original_name": doc.original_name, "kind": doc.kind,
         "size": doc.size, "sha256": doc.sha256, "page_count": doc.page_count, "category": doc.category,
-        "tags": list(doc.tags), "fields": fields_json(doc), "duplicate_of": doc.duplicate_of,
+        "tags": list(doc.tags), "fields": fields_json(doc), "issuers": list(doc.issuers), "duplicate_of": doc.duplicate_of,
         "duplicates": list(doc.duplicates), "created_at": doc.created_at,
         "original_url": f"/api/v1/documents/{doc.id}/original", "page_url": f"/documents/{doc.id}",
     }

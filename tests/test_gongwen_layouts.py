@@ -1,0 +1,121 @@
+"""公文 layouts of GB/T 9704-2012 and as published, each read from text made here (invented documents,
+not the shared real ones): the title above or below the 发文字号, over one to four lines; 信函格式;
+命令（令）格式; 答复 and 复函 as 函; joint issuers; 转发 titles; a forwarded report with its own 署名 and
+date; multi-page documents; Chinese numerals in the date; a date that cannot be read."""
+from __future__ import annotations
+
+from archiver.classify.gongwen import extract
+
+PUBLISHED = """某省人民政府办公厅关于加强
+城乡档案数字化工作的
+实施意见
+某政办发〔2021〕17号
+各市、县人民政府，省政府各部门：
+为推进档案数字化，现提出如下意见。
+一、总体要求
+坚持统筹规划、分步实施。
+某省人民政府办公厅
+2021年6月3日
+（此件公开发布）"""
+
+
+def test_as_published_the_title_stands_above_the_number():
+    m = extract([PUBLISHED])
+    assert m.title == "某省人民政府办公厅关于加强城乡档案数字化工作的实施意见"
+    assert (m.doc_type, m.issuer, m.doc_number) == ("意见", "某省人民政府办公厅", "某政办发〔2021〕17号")
+    assert m.header is None  # no 版头: the large title lines are not one
+    assert m.recipients == "各市、县人民政府，省政府各部门" and m.date == "2021-06-03" and m.note == "此件公开发布"
+
+
+def test_as_published_without_a_number_the_title_is_still_found():
+    m = extract(["\n".join(ln for ln in PUBLISHED.splitlines() if "〔" not in ln)])
+    assert m.title == "某省人民政府办公厅关于加强城乡档案数字化工作的实施意见" and m.doc_number is None
+
+
+LETTER = """某市人民政府办公室
+某政办函〔2019〕45号
+某市人民政府办公室
+关于同意设立市档案服务中心的复函
+市档案局：
+你局《关于设立档案服务中心的请示》收悉。经市政府同意，现函复如下。
+某市人民政府办公室
+二〇一九年十月二十日"""
+
+
+def test_a_letter_whose_first_title_line_is_the_issuer_alone():
+    m = extract([LETTER])
+    assert m.title == "某市人民政府办公室关于同意设立市档案服务中心的复函"
+    assert (m.doc_type, m.issuer, m.doc_number) == ("函", "某市人民政府办公室", "某政办函〔2019〕45号")
+    assert m.date == "2019-10-20" and m.recipients == "市档案局"
+
+
+ANSWER = """某省人民政府办公厅对省十三届人大
+二次会议第118号建议的答复
+某政办函〔2020〕9号
+王某某等代表：
+你们提出的关于加快档案馆建设的建议收悉，现答复如下。
+某省人民政府办公厅
+二〇二〇年七月一日"""
+
+
+def test_an_answer_to_a_deputys_suggestion_is_a_letter():
+    m = extract([ANSWER])
+    assert m.title == "某省人民政府办公厅对省十三届人大二次会议第118号建议的答复"
+    assert (m.doc_type, m.issuer) == ("函", "某省人民政府办公厅") and m.date == "2020-07-01"
+
+
+ORDER = """中华人民共和国国务院令
+第801号
+《某某管理条例》已经2024年5月10日国务院第60次常务会议通过，现予公布，自2024年7月1日起施行。
+总理　某某某
+2024年5月20日
+某某管理条例
+第一章　总则
+第一条　为了加强管理，制定本条例。"""
+
+
+def test_an_order_gives_its_number_organ_and_what_it_promulgates():
+    m = extract([ORDER])
+    assert (m.doc_number, m.issuer, m.doc_type) == ("国令第801号", "国务院", "命令")
+    assert m.title == "某某管理条例" and m.date == "2024-05-20" and m.year == 2024
+    m = extract([ORDER.replace("中华人民共和国国务院令\n第801号", "某省人民政府令 第12号")])
+    assert (m.doc_number, m.issuer) == ("某省人民政府令第12号", "某省人民政府")
+
+
+JOINT_FORWARD = """某省人民政府办公厅、某军区政治部转发省民政厅
+关于做好2022年拥军优属工作意见
+报告的通知
+某政办发〔2022〕3号
+各市人民政府：
+省民政厅《关于做好2022年拥军优属工作意见的报告》已经省政府同意，现转发给你们，请认真贯彻执行。
+某省人民政府办公厅　某军区政治部
+二〇二二年一月十日
+关于做好2022年拥军优属工作意见的报告
+省人民政府：
+现将有关意见报告如下。
+某省民政厅
+二〇二一年十二月二十八日"""
+
+
+def test_a_forwarding_notice_is_issued_and_dated_by_who_forwards():
+    m = extract([JOINT_FORWARD])
+    assert m.issuer == "某省人民政府办公厅、某军区政治部"  # joint issuers as published; the forwarder, not 省民政厅
+    assert m.title.endswith("报告的通知") and m.doc_type == "通知"
+    assert m.date == "2022-01-10"  # its own date, not the forwarded report's 2021-12-28
+
+
+def test_a_multi_page_document_has_its_title_first_and_its_date_last():
+    body = "\n".join(f"第{k}项工作要抓紧落实，各单位要按时报送进展情况。" for k in range(1, 30))
+    page1 = "某县人民政府文件\n某政发〔2023〕8号\n某县人民政府关于印发《档案工作规划》的通知\n各乡镇人民政府：\n" + body
+    page2 = body + "\n某县人民政府\n2023年4月6日"
+    m = extract([page1, page2])
+    assert m.title == "某县人民政府关于印发《档案工作规划》的通知" and m.header == "某县人民政府文件"
+    assert (m.date, m.signature) == ("2023-04-06", "某县人民政府")
+    assert [s.page for s in m.spans if s.field == "date"] == [2]
+
+
+def test_a_date_that_cannot_be_read_leaves_the_year_of_the_number_and_says_so():
+    m = extract([PUBLISHED.replace("2021年6月3日", "")])
+    assert m.date is None and m.year == 2021
+    year = next(s for s in m.spans if s.field == "year")
+    assert "〔2021〕" in year.text  # the record names the line the year was taken from

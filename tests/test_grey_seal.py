@@ -1,0 +1,53 @@
+"""A seal on a grey scan: found by tone and shape (a ring and a star lighter than ink), lifted, and the
+署名 and 成文日期 under it read; a grey page without a seal keeps every stroke. Pages made here."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from archiver.ocr.metrics import cer
+from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
+from archiver.pipeline import ocr_page
+from archiver.vision.red import separate_red
+
+from .support.helpers import page_image, press_seal
+
+LINES = ["关于做好档案整理工作的通知", "各处室：", "请认真做好本年度档案整理工作。", "某某市档案局", "2024年3月15日"]
+SIZE, MARGIN = 44, 120
+
+
+def grey_scan(rgb: np.ndarray) -> np.ndarray:
+    """As a grey scanner gives it: grey, slightly soft."""
+    return np.asarray(Image.fromarray(rgb).convert("L").filter(ImageFilter.GaussianBlur(0.8)))
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return Recognizer(DEFAULT_WEIGHTS, threads=2, decoder="beam")
+
+
+def signed_page(with_seal: bool) -> np.ndarray:
+    rgb = page_image(LINES, size=SIZE, width=1654, height=1200, margin=MARGIN)
+    if with_seal:  # over the signature and the date, as 公文 are sealed
+        y_date = MARGIN + int(4 * SIZE * 1.9) + SIZE // 2
+        rgb = press_seal(rgb, MARGIN + 3 * SIZE, y_date - SIZE, 150)
+    return grey_scan(rgb)
+
+
+def test_a_seal_on_a_grey_page_is_lifted_and_the_date_under_it_read(reader):
+    page = signed_page(with_seal=True)
+    red = separate_red(page)
+    assert not red.colour and red.seal.any()  # found by tone and shape, not colour
+    texts = [ln.text for ln in ocr_page(page, reader, 0.25)]
+    assert "2024年3月15日" in texts, texts  # under the seal's ring and star
+    signature = next(t for t in texts if t.startswith("某某市"))
+    assert cer(signature, "某某市档案局") <= 1 / 6, texts  # the ring crosses its last character
+
+
+def test_a_grey_page_without_a_seal_is_left_as_it_is(reader):
+    page = signed_page(with_seal=False)
+    red = separate_red(page)
+    assert not red.seal.any() and np.array_equal(red.gray, page)
+    texts = [ln.text for ln in ocr_page(page, reader, 0.25)]
+    assert texts[-2:] == ["某某市档案局", "2024年3月15日"] and len(texts) == len(LINES), texts
