@@ -33,7 +33,7 @@ from pathlib import Path
 from bench import badfiles
 from bench.report import write_section
 from training import fonts
-from archiver.resources import RULES
+from archiver.resources import RULES, TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[1]
 FONT = fonts.path_of("WenQuanYi Zen Hei")
@@ -75,7 +75,7 @@ def write_config(work: Path, site: bool) -> Path:
         f"database: {{url: sqlite:///archive/archive.db, busy_timeout: 1}}\n"
         f"ocr: {{weights: '{ROOT / 'archiver/ocr/weights'}', threads: 1}}\n"
         f"rules: {{folder: '{RULES}'}}\n"
-        f"site: {{auto_build: {'true' if site else 'false'}, templates: '{ROOT / 'templates'}'}}\n"
+        f"site: {{auto_build: {'true' if site else 'false'}, templates: '{TEMPLATES}'}}\n"
         "watch: {stable_seconds: 0.5, rescan_seconds: 2, empty_seconds: 5, settle_seconds: 5, max_interrupted: 100}\n",
         encoding="utf-8")
     return cfg
