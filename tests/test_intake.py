@@ -80,3 +80,49 @@ def test_truncated_files_are_corrupt(tmp_path):
     q.write_bytes(q.read_bytes()[:40])
     with pytest.raises(CorruptFile):
         read_pages(take_in(q), 100)
+
+
+def test_a_pdf_is_rasterised_a_few_pages_per_run_with_its_text_layer_read_once(tmp_path, monkeypatch):
+    """Mixed pages (text layer, five image-only pages, text layer) come out in order, each at its dpi,
+    with one pdftotext run for the document and one pdftoppm run per RENDER_RUN pages of a kind."""
+    import subprocess
+
+    from PIL import Image as PILImage
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from archiver.ingest import intake, rasterize
+
+    from .support.helpers import page_image, text_pdf
+
+    text_pdf(tmp_path / "t.pdf", [["第一页文字层内容"]])  # registers the font
+    scan = tmp_path / "scan.png"
+    PILImage.fromarray(page_image(["扫描页"], height=600)).save(scan)
+    path = tmp_path / "mixed.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for k in range(7):
+        if k in (0, 6):
+            c.setFont("WQY", 16)
+            c.drawString(72, 700, f"第{k + 1}页的文字层内容")
+        else:
+            c.drawImage(ImageReader(str(scan)), 40, 300, 500, 180)
+        c.showPage()
+    c.save()
+    calls = []  # every program started (subprocess.run starts its process through Popen too)
+    real_popen = subprocess.Popen
+
+    class Popen(real_popen):
+        def __init__(self, cmd, *a, **kw):
+            calls.append(cmd[0] if "-v" not in cmd else f"{cmd[0]} -v")  # pdf2image asks the version first
+            super().__init__(cmd, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", Popen)
+    pages = list(rasterize.pages(intake.take_in(path), 200, True, max_pages=10, max_pixels=80_000_000))
+    assert [p.number for p in pages] == list(range(1, 8))
+    assert [p.text_lines is not None for p in pages] == [True, False, False, False, False, False, True]
+    assert pages[0].text_lines[0].text == "第1页的文字层内容"
+    widths = [p.image.shape[1] for p in pages]  # A4 is 8.27 in wide: 827 px at 100 dpi, 1654 at 200
+    assert widths == [827, 1654, 1654, 1654, 1654, 1654, 827]
+    assert calls.count("pdftotext") == 1
+    assert calls.count("pdftoppm") == 4, calls  # page 1; pages 2-5; page 6; page 7

@@ -92,16 +92,10 @@ def _is_cjk(ch: str) -> bool:
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
 
 
-def text_layer(path: Path, page: int, scale: float) -> tuple[Line, ...]:
-    """Lines of one PDF page's text layer with boxes scaled from points to pixels."""
-    try:
-        res = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), str(path), "-"],
-                             capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return ()
-    doc = res.stdout.decode("utf-8", "replace")
+def _layer_lines(xml: str, scale: float) -> tuple[Line, ...]:
+    """Lines of one page of `pdftotext -bbox-layout` output, boxes scaled from points to pixels."""
     lines = []
-    for m in _LINE.finditer(doc):
+    for m in _LINE.finditer(xml):
         # Control characters are never text (a broken font's NUL would also be refused by PostgreSQL).
         words = [html.unescape(w).translate(_CONTROL).strip() for w in _WORD.findall(m.group(5))]
         text = _join_words([w for w in words if w])
@@ -112,34 +106,59 @@ def text_layer(path: Path, page: int, scale: float) -> tuple[Line, ...]:
     return tuple(lines)
 
 
-def _render(path: Path, page: int, dpi: int) -> np.ndarray:
+_PAGE = re.compile(r"<page\b[^>]*>(.*?)</page>", re.S)
+
+
+def text_layers(path: Path, count: int, scale: float) -> list[tuple[Line, ...]]:
+    """Every page's text-layer lines, from one pdftotext run over the whole document (a page without
+    text, or a run that fails, gives no lines)."""
+    try:
+        res = subprocess.run(["pdftotext", "-bbox-layout", "-f", "1", "-l", str(count), str(path), "-"],
+                             capture_output=True, timeout=60 + count)
+    except (OSError, subprocess.TimeoutExpired):
+        return [()] * count
+    pages = [_layer_lines(m.group(1), scale) for m in _PAGE.finditer(res.stdout.decode("utf-8", "replace"))]
+    return (pages + [()] * count)[:count]
+
+
+RENDER_RUN = 4  # pages rendered by one pdftoppm run: one process per few pages, a few pages in memory
+
+
+def _render(path: Path, first: int, last: int, dpi: int) -> list[np.ndarray]:
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 
     try:
-        images = convert_from_path(str(path), dpi=dpi, first_page=page, last_page=page)
+        images = convert_from_path(str(path), dpi=dpi, first_page=first, last_page=last)
     except (PDFPageCountError, PDFSyntaxError) as exc:
-        raise CorruptFile(f"{shown(path.name)}: page {page} cannot be rendered") from exc
-    if not images:
-        raise CorruptFile(f"{shown(path.name)}: page {page} cannot be rendered")
-    return np.asarray(images[0].convert("RGB"))
+        raise CorruptFile(f"{shown(path.name)}: pages {first}–{last} cannot be rendered") from exc
+    if len(images) != last - first + 1:
+        raise CorruptFile(f"{shown(path.name)}: page {first + len(images)} cannot be rendered")
+    return [np.asarray(im.convert("RGB")) for im in images]
 
 
 def pdf_pages(path: Path, dpi: int, use_text_layer: bool, max_pages: int,
               max_pixels: int | None = None) -> Iterator[RasterPage]:
+    """The pages of a PDF: its text layer read once for the whole document, and the pages rendered a few
+    at a time, at TEXT_LAYER_DPI where the text layer carries the text (the image is only for the
+    thumbnail and the hash) and at dpi where it has to be recognised."""
     count = pdf_page_count(path)
     if count > max_pages:
         raise CorruptFile(f"{shown(path.name)}: {count} pages is over the limit of {max_pages} (intake.max_pages)")
     if max_pixels is not None:  # every page is checked before the first is rendered: a bomb costs nothing
         for number, (w, h) in sorted(pdf_page_sizes(path, count).items()):
             check_pixels(shown(path.name), f"page {number} at {dpi} dpi", w * dpi / 72, h * dpi / 72, max_pixels)
-    for number in range(1, count + 1):
-        if use_text_layer:
-            lines = text_layer(path, number, TEXT_LAYER_DPI / 72.0)
-            if sum(len(ln.text.replace(" ", "")) for ln in lines) >= MIN_TEXT_CHARS:
-                yield RasterPage(number, _render(path, number, TEXT_LAYER_DPI), lines)
-                continue
-        yield RasterPage(number, _render(path, number, dpi), None)
+    layers = text_layers(path, count, TEXT_LAYER_DPI / 72.0) if use_text_layer else [()] * count
+    has_text = [sum(len(ln.text.replace(" ", "")) for ln in lines) >= MIN_TEXT_CHARS for lines in layers]
+    number = 1
+    while number <= count:
+        last = number
+        while last < count and last - number + 1 < RENDER_RUN and has_text[last] == has_text[number - 1]:
+            last += 1
+        images = _render(path, number, last, TEXT_LAYER_DPI if has_text[number - 1] else dpi)
+        for k, image in enumerate(images, number):
+            yield RasterPage(k, image, layers[k - 1] if has_text[k - 1] else None)
+        number = last + 1
 
 
 def image_frame_count(im: Image.Image, name: str, max_pages: int, max_pixels: int | None = None) -> int:
