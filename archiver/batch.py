@@ -2,6 +2,7 @@
 one (SQLite has one writer), with a progress bar in pages."""
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 import shutil
@@ -21,6 +22,7 @@ from .errors import ArchiverError
 from .ingest import intake, rasterize
 from .pipeline import Outcome, Pipeline, analyse, make_reader
 from .shown import shown
+from .threads import set_threads, worker_threads
 
 _worker_reader = None
 
@@ -106,9 +108,12 @@ def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool =
         else:
             heavy.append((src, n))
     expected = {src.path: n for src, n in heavy}
-    jobs = [_Job(src, settings, pipeline.rules) for src, _ in heavy]
-    if workers > 1 and len(jobs) > 1:
-        pool = mp.get_context("spawn").Pool(workers)
+    parallel = workers > 1 and len(heavy) > 1
+    share = worker_threads(settings.ocr.threads, workers) if parallel else settings.ocr.threads
+    job_settings = dataclasses.replace(settings, ocr=dataclasses.replace(settings.ocr, threads=share))
+    jobs = [_Job(src, job_settings, pipeline.rules) for src, _ in heavy]
+    if parallel:  # each worker takes its share of ocr.threads for OpenCV, torch and BLAS, set as it starts
+        pool = mp.get_context("spawn").Pool(workers, initializer=set_threads, initargs=(share,))
         results = pool.imap(_analyse_job, jobs)
     else:
         pool = None

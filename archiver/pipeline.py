@@ -14,7 +14,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Protocol
 
-import cv2
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +25,7 @@ from .document import Classification, Document, Line, Page, SourceFile
 from .errors import ArchiverError, CorruptFile, StorageBusy
 from .faults import crash_point
 from .shown import shown
+from .threads import set_threads
 from .ingest import intake, rasterize
 from .storage import jobs, repository, uploads
 from .storage.db import Database, serialize_store
@@ -147,7 +147,7 @@ class Pipeline:
         self.db = db
         self.rules = load_rules(settings.rules.folder)
         self._reader = reader
-        cv2.setNumThreads(settings.ocr.threads)  # page analysis too: several workers must not oversubscribe the CPUs
+        set_threads(settings.ocr.threads)  # page analysis too: several workers must not oversubscribe the CPUs
         self.page_index = dedup.PageHashIndex()  # the archive's page hashes, read incrementally
         self._retrying: set[str] = set()  # sha256 of files this process gave back for a retry (not crashes)
         self._paused: dict[Path, tuple[int, int] | None] = {}  # paused copies, by their signature when judged

@@ -249,3 +249,17 @@ def test_near_duplicate_action_mark_or_skip(archive_config):
     assert "near-duplicate of document" in (s.paths.failed / "c.pdf.reason.txt").read_text(encoding="utf-8")
     with pipeline.db.session() as ses:
         assert repository.stats(ses)["documents"] == 2
+
+
+def test_worker_processes_share_the_thread_setting():
+    import subprocess
+    import sys
+
+    from archiver.threads import worker_threads
+
+    assert [worker_threads(2, n) for n in (1, 2, 4)] == [2, 1, 1] and worker_threads(8, 3) == 2
+    # set_threads reaches OpenCV in the process and OpenMP/BLAS in the processes it starts
+    code = ("import os, cv2; from archiver.threads import set_threads; set_threads(1); "
+            "print(cv2.getNumThreads(), os.environ['OMP_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1", "1"]
