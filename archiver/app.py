@@ -92,6 +92,7 @@ def make_watcher(settings: Settings) -> "Watcher":
         w = Watcher(settings, pipeline, dispatch=Dispatcher(settings, pipeline.db), periodic=site)
     else:
         w = Watcher(settings, pipeline, after=(lambda _done: rebuild_site(settings, pipeline.db)) if site else None)
+        pipeline.warm_up()  # the recogniser loads while the first files are taken in
     if site is not None:
         site()
     return w

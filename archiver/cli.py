@@ -82,7 +82,9 @@ def cmd_worker(args, settings) -> int:
     if settings.queue != "celery":
         raise UsageError("manage.py worker takes jobs from Celery: set `queue: celery` in the config first "
                          "(with `queue: local`, `manage.py watch` processes files itself)")
-    run_worker(pipeline_when_free(settings, worker=worker_name()))
+    pipeline = pipeline_when_free(settings, worker=worker_name())
+    pipeline.warm_up()
+    run_worker(pipeline)
     return ExitCode.OK
 
 
@@ -96,8 +98,10 @@ def _ingest(args, settings) -> int:
     from .pipeline import Status
 
     pipeline = make_pipeline(settings, keep_source=not args.move)
-    outcomes = ingest(pipeline, [Path(p) for p in args.paths], workers=args.workers or settings.workers,
-                      progress=not args.quiet)
+    workers = args.workers or settings.workers
+    if workers == 1:  # with more, each worker process loads its own
+        pipeline.warm_up()
+    outcomes = ingest(pipeline, [Path(p) for p in args.paths], workers=workers, progress=not args.quiet)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -147,6 +148,7 @@ class Pipeline:
         self.db = db
         self.rules = load_rules(settings.rules.folder)
         self._reader = reader
+        self._reader_lock = threading.Lock()
         set_threads(settings.ocr.threads)  # page analysis too: several workers must not oversubscribe the CPUs
         self.page_index = dedup.PageHashIndex()  # the archive's page hashes, read incrementally
         self._retrying: set[str] = set()  # sha256 of files this process gave back for a retry (not crashes)
@@ -155,9 +157,24 @@ class Pipeline:
             p.mkdir(parents=True, exist_ok=True)
 
     def reader(self) -> LineReader:
-        if self._reader is None:
-            self._reader = make_reader(self.settings)
-        return self._reader
+        with self._reader_lock:  # warm_up may be loading it in its thread
+            if self._reader is None:
+                self._reader = make_reader(self.settings)
+            return self._reader
+
+    def warm_up(self) -> threading.Thread:
+        """Load the recogniser (torch and the weights, ~3 s) in a thread, while the first files are taken
+        in and rasterised, so that the first page to OCR does not wait for it. A failure to load is left
+        to the first page that needs it, which reports it as usual."""
+        def load() -> None:
+            try:
+                self.reader()
+            except Exception:
+                pass
+
+        thread = threading.Thread(target=load, name="recogniser-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     # --- steps ---------------------------------------------------------------------------
     def exact_duplicate(self, source: SourceFile) -> int | None:

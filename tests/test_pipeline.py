@@ -263,3 +263,23 @@ def test_worker_processes_share_the_thread_setting():
             "print(cv2.getNumThreads(), os.environ['OMP_NUM_THREADS'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1", "1"]
+
+
+def test_the_recogniser_warms_up_in_a_thread_and_a_failure_waits_for_the_first_page(archive_config, tmp_path):
+    import dataclasses
+
+    from archiver import config
+    from archiver.app import make_pipeline
+    from archiver.errors import RecognizerUnavailable
+
+    settings = config.load(archive_config)
+    p = make_pipeline(settings)
+    p.warm_up().join(timeout=120)
+    assert p._reader is not None and p.reader() is p._reader  # loaded once, reused
+    broken = dataclasses.replace(settings, ocr=dataclasses.replace(settings.ocr, weights=tmp_path / "none"))
+    q = make_pipeline(broken)
+    q.warm_up().join(timeout=60)  # no exception out of the thread
+    with pytest.raises(RecognizerUnavailable):
+        q.reader()
+    p.db.close()
+    q.db.close()
