@@ -119,3 +119,18 @@ def test_a_date_that_cannot_be_read_leaves_the_year_of_the_number_and_says_so():
     assert m.date is None and m.year == 2021
     year = next(s for s in m.spans if s.field == "year")
     assert "〔2021〕" in year.text  # the record names the line the year was taken from
+
+
+MINUTES = """某市人民政府常务会议纪要
+第12期
+某市人民政府办公室　　　　2024年3月5日
+2024年3月1日，市长某某某主持召开市政府第12次常务会议，研究档案工作。纪要如下：
+一、会议听取了市档案局关于档案数字化工作的汇报。
+出席：某某某、某某某
+请假：某某某"""
+
+
+def test_minutes_are_titled_by_their_heading_and_dated_at_the_top():
+    m = extract([MINUTES])
+    assert (m.title, m.doc_type, m.date) == ("某市人民政府常务会议纪要", "纪要", "2024-03-05")
+    assert m.doc_number is None  # 第12期 is an issue number, not a 发文字号
