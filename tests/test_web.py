@@ -345,3 +345,17 @@ def test_only_the_servers_own_inbox_names_are_looked_up_as_uploads():
     assert could_be_upload("17-档案通知.pdf")
     assert not could_be_upload("档案通知.pdf") and not could_be_upload("x-17.pdf")
     assert not could_be_upload("17-" + "\udcb0\udca1.pdf")  # a name that is not UTF-8 (surrogate escapes)
+
+
+def test_hostile_upload_names_are_shown_never_used_as_paths(web, tmp_path):
+    notice = pdf_bytes(tmp_path, NOTICE)
+    status, body = web.upload(("../../etc/passwd\x1b[31m.pdf", notice))
+    job = web.wait_final(body["jobs"][0]["id"])
+    assert status == 202 and job["state"] == "stored" and "/" not in job["name"] and "\x1b" not in job["name"]
+    assert job["name"] == "passwd\\x1b[31m.pdf"
+    long_name = "档" * 400 + ".pdf"
+    status, body = web.upload((long_name, pdf_bytes(tmp_path, BUDGET, "b.pdf")))
+    assert status == 202 and len(body["jobs"][0]["name"]) <= 240
+    assert all(p.parent == web.settings.paths.inbox or p.parent.name == ".uploads"
+               for p in web.settings.paths.inbox.rglob("*") if p.is_file())
+    assert not (tmp_path / "etc").exists()

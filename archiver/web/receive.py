@@ -16,6 +16,7 @@ from ..ingest.intake import sniff
 from ..shown import shown
 
 FIELD_LIMIT = 64 * 1024  # bytes of a non-file form field (ignored, but never held without bound)
+NAME_LIMIT = 240  # characters of a client's file name kept (shown and stored; never a path)
 SNIFF_BYTES = 1024  # intake.sniff looks for %PDF- this far in
 
 
@@ -91,7 +92,8 @@ class Receiver:
             return  # a plain form field
         if len(self.done) + 1 > self.max_files:
             raise Refused(413, f"more than {self.max_files} files in one upload")
-        part.name = shown(filename.decode("utf-8", "replace").replace("\\", "/").rsplit("/", 1)[-1]) or "upload"
+        name = filename.decode("utf-8", "replace").replace("\\", "/").rsplit("/", 1)[-1][:NAME_LIMIT]
+        part.name = shown(name) or "upload"
         part.path = self.folder / f".upload-{uuid.uuid4().hex}.part"
         part.fd = os.open(part.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
         self.written.append(part.path)
