@@ -100,6 +100,9 @@ def create_app(settings: Settings, watch: bool | None = None) -> FastAPI:
     app.state.watcher = watcher
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
+    # The web pages' own scripts first (the static site does not ship them), then the site's stylesheet
+    # and scripts, shared by both.
+    app.mount("/static/web", StaticFiles(directory=settings.site.templates / "web" / "static"), name="web-static")
     app.mount("/static", StaticFiles(directory=settings.site.templates / "static"), name="static")
     settings.paths.site.mkdir(parents=True, exist_ok=True)
     app.mount("/site", StaticFiles(directory=settings.paths.site, html=True), name="site")
