@@ -156,7 +156,7 @@ def find_grey_seals(gray: np.ndarray) -> list[tuple[float, float, float, int]]:
     core = float(np.percentile(dark, 10)) if dark.size else 0.0
     found = []
     for cx, cy, r in circles[0][:4] * scale:
-        band = max(2.0, 0.06 * r)
+        band = max(2.0, 0.025 * r)  # the ring itself (Hough puts it within a few px), not what lies near it
         on = _tone_on_circle(gray, cx, cy, r, band)
         inside = _tone_on_circle(gray, cx, cy, 0.5 * r, band / 2)  # between the star and the name
         tone = float(np.median(on))
