@@ -167,21 +167,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--pg", default=DEFAULT_PG)
+    ap.add_argument("--out", type=Path, default=None, help="write the table as the 'web' section of this file")
     args = ap.parse_args(argv)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         for backend in args.backends.split(","):
             print(f"bench.web: {backend}: loading {args.docs} documents …", file=sys.stderr, flush=True)
             results[backend] = bench_backend(backend, args, Path(tmp))
-    print(f"\nbench.web: {args.docs} documents, {args.uploads} uploads and {args.queries} searches from "
-          f"{args.clients} clients ({os.cpu_count()} CPUs)\n")
+    head = (f"bench.web: {args.docs} generated documents, {args.uploads} uploads (text-layer PDFs) and "
+            f"{args.queries} searches from {args.clients} clients ({os.cpu_count()} CPUs); the server started with "
+            f"--no-watch (nothing processed meanwhile); in-process = the same queries through search.search")
+    print("\n" + head + "\n")
     rows = []
     for backend, r in results.items():
         u, s, c = r["uploads"], r["search"], r["inproc"]
         rows.append([backend, f"{u['files_s']:.1f}", ms(u["p50"]), ms(u["p95"]), f"{s['req_s']:.1f}", ms(s["p50"]),
                      ms(s["p95"]), f"{c['q_s']:.1f}", ms(c["p50"]), ms(c["p95"])])
-    print(md_table(["backend", "uploads/s", "accept p50", "accept p95", "searches/s (HTTP)", "p50", "p95",
-                    "searches/s (in-process)", "p50", "p95"], rows))
+    md = md_table(["backend", "uploads/s", "accept p50", "accept p95", "searches/s (HTTP)", "p50", "p95",
+                   "searches/s (in-process)", "p50", "p95"], rows)
+    print(md)
+    if args.out:
+        from bench.report import write_section
+
+        command = (f"python -m bench.web --docs {args.docs} --uploads {args.uploads} --clients {args.clients} "
+                   f"--queries {args.queries} --backends {args.backends} --out {args.out}")
+        write_section(args.out, "web", f"## Web server (issue 15)\n\n{head}.\n\n{md}\n\nCommand: `{command}`")
     print("\n" + json.dumps(results, indent=1), file=sys.stderr)
     return 0
 
