@@ -172,8 +172,8 @@ def lift_grey_seals(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Inside each seal found (find_grey_seals), what is about the seal's tone or lighter and part of a
     thick structure (the ring and the star: an opening about as wide as a light face's stroke, 1/300 of
     the page's short side, 5 px at 200 dpi, removes strokes and keeps them; a ring is ~11 px there)
-    becomes paper. Nothing else is touched: the words under the seal keep their strokes, which can be
-    as light as the seal where they are thin, but are never that thick."""
+    becomes paper, in the ring's band and round the centre. The words under the seal keep their
+    strokes, which can be as light as the seal where they are thin, but are never that thick."""
     seals = find_grey_seals(gray)
     mask = np.zeros(gray.shape, np.uint8)
     if not seals:
@@ -190,10 +190,15 @@ def lift_grey_seals(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rim = cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0  # and its soft edge
         area = disc > 0
         paper = np.uint8(np.percentile(gray[area], 90))
-        out[rim & area & (gray >= low - 10)] = paper
-        # The seal's characters: its tone, further than a stroke's soft edge from any darker ink. The words
-        # under the seal have dark strokes, and their light edges lie right next to them.
-        light = (cv2.inRange(gray, low, max(low, paper_t - 1)) > 0) & area
+        yy, xx = np.ogrid[:gray.shape[0], :gray.shape[1]]
+        dist = np.hypot(xx - cx, yy - cy)
+        ring = (dist >= 0.85 * r) & (dist <= 1.1 * r)
+        star = dist <= 0.35 * r
+        # The ring and the star go (what of them is the seal's tone or lighter), and in the ring's band the
+        # seal's tone away from darker ink (its characters near the ring); further in, the words under the
+        # seal are left alone (thin strokes can be as light as the seal after a scan's blur).
+        out[rim & (ring | star) & (gray >= low - 10)] = paper
+        light = (cv2.inRange(gray, low, max(low, paper_t - 1)) > 0) & ring
         reach = max(2, k // 2)  # a light edge is 1–2 px from its stroke's core at 200 dpi
         near = cv2.dilate(((gray < low) & area).astype(np.uint8),
                           cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))) > 0
