@@ -117,7 +117,10 @@ def test_a_pdf_is_rasterised_a_few_pages_per_run_with_its_text_layer_read_once(t
             calls.append(cmd[0] if "-v" not in cmd else f"{cmd[0]} -v")  # pdf2image asks the version first
             super().__init__(cmd, *a, **kw)
 
+    import pdf2image.pdf2image
+
     monkeypatch.setattr(subprocess, "Popen", Popen)
+    monkeypatch.setattr(pdf2image.pdf2image, "Popen", Popen)  # it took its own name for Popen at import
     pages = list(rasterize.pages(intake.take_in(path), 200, True, max_pages=10, max_pixels=80_000_000))
     assert [p.number for p in pages] == list(range(1, 8))
     assert [p.text_lines is not None for p in pages] == [True, False, False, False, False, False, True]
