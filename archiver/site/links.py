@@ -16,20 +16,16 @@ def _site_relative(path: str, page_dir: str) -> str:
     return quote(posixpath.relpath(path, page_dir))
 
 
-class PageLinks:
-    """URLs to site pages and archive files, relative to the page at page_path (site-relative)."""
-
-    def __init__(self, page_path: str, out_dir: Path, archive_dir: Path):
-        self._page_dir = posixpath.dirname(page_path) or "."
-        self._abs_page_dir = os.path.join(os.path.abspath(out_dir), self._page_dir)
-        self._archive_dir = os.path.abspath(archive_dir)
-        try:
-            self._archive_prefix: str | None = Path(os.path.relpath(self._archive_dir, self._abs_page_dir)).as_posix()
-        except ValueError:  # Windows: archive on another drive, no relative path exists
-            self._archive_prefix = None
+class Links:
+    """The links a page template asks for, built from two: site(path) for a page of the site and
+    archive(rel_path) for a file in the archive folder. PageLinks (the static site) and the web
+    server's WebLinks say where those are."""
 
     def site(self, path: str) -> str:
-        return _site_relative(path, self._page_dir)
+        raise NotImplementedError
+
+    def archive(self, rel_path: str) -> str:
+        raise NotImplementedError
 
     def doc(self, doc_id: int) -> str:
         return self.site(doc_path(doc_id))
@@ -46,6 +42,30 @@ class PageLinks:
     def issuer(self, name: str | None) -> str:
         return self.site(issuer_path(name))
 
+    def page_original(self, kind: str, archive_path: str, thumbnail: str | None, number: int) -> str:
+        """Where a page thumbnail leads: the PDF at that page, the image itself, or the thumbnail."""
+        if kind == "pdf":
+            return f"{self.archive(archive_path)}#page={int(number)}"
+        if kind in ("png", "jpeg", "bmp") or thumbnail is None:
+            return self.archive(archive_path)
+        return self.archive(thumbnail)  # browsers do not show TIFF; the thumbnail they do
+
+
+class PageLinks(Links):
+    """URLs to site pages and archive files, relative to the page at page_path (site-relative)."""
+
+    def __init__(self, page_path: str, out_dir: Path, archive_dir: Path):
+        self._page_dir = posixpath.dirname(page_path) or "."
+        self._abs_page_dir = os.path.join(os.path.abspath(out_dir), self._page_dir)
+        self._archive_dir = os.path.abspath(archive_dir)
+        try:
+            self._archive_prefix: str | None = Path(os.path.relpath(self._archive_dir, self._abs_page_dir)).as_posix()
+        except ValueError:  # Windows: archive on another drive, no relative path exists
+            self._archive_prefix = None
+
+    def site(self, path: str) -> str:
+        return _site_relative(path, self._page_dir)
+
     def archive(self, rel_path: str) -> str:
         """Link to a file in the archive folder (original or thumbnail), percent-encoded."""
         if self._archive_prefix is not None and not os.path.isabs(rel_path):
@@ -59,16 +79,3 @@ class PageLinks:
         # quote() keeps "/" and encodes "#", "?", "%", spaces and CJK, which would otherwise
         # be read as a fragment, a query or a broken escape.
         return quote(Path(rel).as_posix())
-
-    def page_original(self, kind: str, archive_path: str, thumbnail: str | None, number: int) -> str:
-        return page_original(self.archive, kind, archive_path, thumbnail, number)
-
-
-def page_original(archive, kind: str, archive_path: str, thumbnail: str | None, number: int) -> str:
-    """Where a page thumbnail leads (archive: a path's link): the PDF at that page, the image itself, or
-    the thumbnail."""
-    if kind == "pdf":
-        return f"{archive(archive_path)}#page={int(number)}"
-    if kind in ("png", "jpeg", "bmp") or thumbnail is None:
-        return archive(archive_path)
-    return archive(thumbnail)  # browsers do not show TIFF; the thumbnail they do
