@@ -42,7 +42,7 @@ import numpy as np
 from PIL import Image
 
 from archiver.classify.gongwen import extract
-from archiver.classify.patterns import norm
+from archiver.classify.patterns import dates_in, norm
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "gongwen-real" / "docs.jsonl"
@@ -186,8 +186,10 @@ def blocks_for(doc: RealDoc, layout: str) -> list[Block]:
 
 
 def _is_date(text: str) -> bool:
+    """The paragraph is a date and nothing else (the 成文日期 a seal is pressed over)."""
     t = norm(text)
-    return bool(re.fullmatch(r"[0-9〇零一二三四五六七八九十○Ｏ]{2,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日", t))
+    found = dates_in(t)
+    return bool(found) and found[0][0] == 0 and found[-1][1] == len(t)
 
 
 def _wrap(text: str, font: str, size: float, width: float, first_indent: float) -> list[str]:
@@ -327,23 +329,19 @@ def load_cached(path: Path) -> list[list[tuple[str, tuple]]] | None:
 
 
 def read_lines(path: Path, settings, reader_box: list) -> list[list[tuple[str, tuple]]]:
-    """Each page's lines (text, box), as the pipeline reads the file."""
+    """Each page's lines (text, box), as the pipeline reads the file (manage.py ocr's page_lines); the
+    recogniser is made on the first page that needs it and kept in reader_box."""
     from archiver.document import SourceFile
-    from archiver.ingest import rasterize
-    from archiver.pipeline import make_reader, ocr_page
+    from archiver.ocr_cli import page_lines
+    from archiver.pipeline import make_reader
+
+    def reader():
+        if not reader_box:
+            reader_box.append(make_reader(settings))
+        return reader_box[0]
 
     src = SourceFile(path=path, name=path.name, kind="pdf", sha256="", size=path.stat().st_size)
-    pages = []
-    i = settings.intake
-    for rp in rasterize.pages(src, i.dpi, i.use_text_layer, max_pages=i.max_pages, max_pixels=i.max_page_pixels):
-        if rp.text_lines is not None:
-            lines = rp.text_lines
-        else:
-            if not reader_box:
-                reader_box.append(make_reader(settings))
-            lines = ocr_page(rp.image, reader_box[0], settings.ocr.min_confidence)
-        pages.append([(ln.text, tuple(ln.box)) for ln in lines])
-    return pages
+    return [[(ln.text, tuple(ln.box)) for ln in lines] for _, lines in page_lines(src, settings, reader)]
 
 
 def canon(fieldname: str, value) -> str | None:

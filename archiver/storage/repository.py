@@ -359,6 +359,12 @@ def stats(s: Session) -> dict:
         "lines": count(LineRow),
         "failures": count(Failure),
         "duplicates": s.scalar(select(func.count()).where(DocumentRow.duplicate_of.is_not(None))) or 0,
+    } | facets(s)
+
+
+def facets(s: Session) -> dict:
+    """Documents by category, year and 文种 (what search filters offer, and the counts page draws)."""
+    return {
         "by_category": _counts(s, DocumentRow.category),
         "by_year": _counts(s, DocumentRow.year),
         "by_type": _counts(s, DocumentRow.doc_type),

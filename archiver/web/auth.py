@@ -17,12 +17,16 @@ def presented(request: Request) -> str | None:
 
 
 def token_name(request: Request) -> str | None:
-    """The name of the valid token this request carries, or None."""
-    secret = presented(request)
-    if not secret:
-        return None
-    with request.app.state.archive.db.session() as s:
-        return api_tokens.verify(s, secret)
+    """The name of the valid token this request carries, or None; looked up once per request (the access
+    check and the page's "signed in" both ask)."""
+    if not hasattr(request.state, "token_name"):
+        secret = presented(request)
+        name = None
+        if secret:
+            with request.app.state.archive.db.session() as s:
+                name = api_tokens.verify(s, secret)
+        request.state.token_name = name
+    return request.state.token_name
 
 
 def require_token(request: Request) -> str:

@@ -74,7 +74,7 @@ def search_page(request: Request, _: Reader, q: Annotated[str, Query(max_length=
     year_n = int(year) if year and year.isdigit() else None
     filters = filters_of(category, type, issuer, None, year_n, None, None)
     hits, more = ([], False) if not q.strip() and not filters.any() else a.search(q, filters, page, PER_PAGE)
-    counts = a.stats()
+    counts = a.facets()  # the filters' choices (no page or line counts: this runs on every search)
     params = {k: v for k, v in (("q", q), ("category", category), ("type", type), ("issuer", issuer),
                                 ("year", year)) if v}
     return render(request, "web/search.html", q=q, hits=hits, page=page, more=more, marked=marked,

@@ -190,6 +190,10 @@ class WebArchive:
         with self.db.session() as s:
             return repository.stats(s)
 
+    def facets(self) -> dict:
+        with self.db.session() as s:
+            return repository.facets(s)
+
     # --- failures -----------------------------------------------------------------------------
     def _failed_file(self, f: Failure) -> Path | None:
         """The failed file of a failure row if it is still in failed/ (the recorded path is shown-safe: a
@@ -256,7 +260,7 @@ class WebArchive:
 
         src = SourceFile(path=r.path, name=r.name, kind=r.kind, sha256=r.sha256, size=r.size)
         with self._reader_lock:
-            pages = read_pages(src, self.settings, self._reader_instance())
+            pages = read_pages(src, self.settings, self._reader_instance)  # loaded only if a page needs OCR
         lines = [ln for p in pages for ln in p["lines"]]
         result = {
             "sha256": r.sha256, "name": r.name, "pages": pages,
