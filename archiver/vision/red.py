@@ -180,30 +180,34 @@ def lift_grey_seals(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return gray, mask
     out = gray.copy()
     k = max(5, (min(gray.shape) // 300) | 1)
+    reach = max(2, k // 2)  # a light edge is 1–2 px from its stroke's core at 200 dpi
     paper_t = int(cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0])
     for cx, cy, r, tone in seals:
-        disc = np.zeros_like(mask)
-        cv2.circle(disc, (int(cx), int(cy)), int(r * 1.1), 255, thickness=-1)
+        # Each seal is worked on in its own window: the disc and a margin wider than any kernel used.
+        m = int(1.1 * r) + 2 * k
+        x0, y0 = max(0, int(cx) - m), max(0, int(cy) - m)
+        x1, y1 = min(gray.shape[1], int(cx) + m + 1), min(gray.shape[0], int(cy) + m + 1)
+        win, dst = gray[y0:y1, x0:x1], out[y0:y1, x0:x1]
+        disc = np.zeros(win.shape, np.uint8)
+        cv2.circle(disc, (int(cx) - x0, int(cy) - y0), int(r * 1.1), 255, thickness=-1)
         low = max(0, tone - 25)
-        mid = cv2.inRange(gray, low, max(low, paper_t - 1)) & disc
-        body = cv2.morphologyEx(mid, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        band = cv2.inRange(win, low, max(low, paper_t - 1))  # the seal's tone and lighter, not paper
+        body = cv2.morphologyEx(band & disc, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         rim = cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0  # and its soft edge
         area = disc > 0
-        paper = np.uint8(np.percentile(gray[area], 90))
-        yy, xx = np.ogrid[:gray.shape[0], :gray.shape[1]]
+        paper = np.uint8(np.percentile(win[area], 90))
+        yy, xx = np.ogrid[y0:y1, x0:x1]
         dist = np.hypot(xx - cx, yy - cy)
         ring = (dist >= 0.85 * r) & (dist <= 1.1 * r)
         star = dist <= 0.35 * r
         # The ring and the star go (what of them is the seal's tone or lighter), and in the ring's band the
         # seal's tone away from darker ink (its characters near the ring); further in, the words under the
         # seal are left alone (thin strokes can be as light as the seal after a scan's blur).
-        out[rim & (ring | star) & (gray >= low - 10)] = paper
-        light = (cv2.inRange(gray, low, max(low, paper_t - 1)) > 0) & ring
-        reach = max(2, k // 2)  # a light edge is 1–2 px from its stroke's core at 200 dpi
-        near = cv2.dilate(((gray < low) & area).astype(np.uint8),
+        near = cv2.dilate(((win < low) & area).astype(np.uint8),
                           cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))) > 0
-        out[light & ~near] = paper
-        mask |= disc
+        dst[rim & (ring | star) & (win >= low - 10)] = paper
+        dst[(band > 0) & ring & ~near] = paper
+        mask[y0:y1, x0:x1] |= disc
     return out, mask
 
 
