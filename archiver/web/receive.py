@@ -162,9 +162,6 @@ async def receive(request, folder: Path, max_bytes: int, max_files: int) -> list
         async for chunk in request.stream():
             r.feed(chunk)
         return r.finish()
-    except Refused:
-        r.abort()
-        raise
-    except Exception:  # a broken connection, a full disk: nothing half-written stays behind
+    except BaseException:  # refused, a broken connection, a full disk: nothing half-written stays behind
         r.abort()
         raise

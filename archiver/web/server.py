@@ -4,6 +4,7 @@ originals and thumbnails (nothing else of the archive folder), and the built sta
 Unless a daemon already watches the inbox, it watches it itself, in a thread, with the daemon's code."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -111,8 +112,6 @@ def create_app(settings: Settings, watch: bool | None = None) -> FastAPI:
 
 
 def _with_watch(settings: Settings, watch: bool) -> Settings:
-    import dataclasses
-
     return dataclasses.replace(settings, web=dataclasses.replace(settings.web, watch=watch))
 
 
