@@ -1,19 +1,23 @@
 """Whole-page benchmark of page analysis, and of page OCR against Tesseract and RapidOCR, in one run.
 
-    python -m bench.page [--sample 24] [--engines ours tesseract rapidocr] [--out docs/benchmarks.md]
+    python -m bench.page [--sample 24] [--engines ours tesseract rapidocr] [--level poor] [--grey]
+                         [--out docs/benchmarks.md]
 
-Every gov-dev page is rasterised at 200 dpi and scanned by bench.scansim ("office":
-ink fade, uneven light, blur, noise, specks, JPEG) at a seed fixed per page, rotated by up to ±3°,
+Every gov-dev page is rasterised at 200 dpi and scanned by bench.scansim (--level: "office" by default,
+ink fade, uneven light, blur, noise, specks, JPEG; "poor" adds a fax-like scan at a third of the
+resolution; --grey saves the scan as a grey image) at a seed fixed per page, rotated by up to ±3°,
 and about one page in seven is also turned by 90, 180 or 270 degrees. On all pages (or --max-pages):
 line recall and precision against lines.tsv (our boxes mapped back to the unrotated page, IoU >= 0.5),
 skew error, orientation accuracy and page-analysis seconds. On a fixed sample of --sample pages:
-whole-page CER against pages.tsv (NFKC, whitespace removed) and seconds per page, for our pipeline
+whole-page CER against pages.tsv (NFKC, whitespace removed), order-free character F1 (the multiset
+of characters read against the reference's: reading order and line breaks cost nothing) and seconds per page, for our pipeline
 (page analysis + our recogniser), Tesseract (chi_sim, whole page, --psm 3) and RapidOCR (det+cls+rec).
 """
 from __future__ import annotations
 
 import argparse
 import random
+from collections import Counter
 import subprocess
 import sys
 import tempfile
@@ -32,7 +36,7 @@ from archiver.vision.layout import unturn_points
 from bench import govdev
 from bench.lines import match
 from bench.report import write_section
-from bench.scansim import simulate
+from bench.scansim import LEVELS, simulate
 
 MAX_SKEW = 3.0
 TURN_SHARE = 0.15
@@ -47,21 +51,25 @@ class Scan:
     page: int
     angle: float
     turns: int
+    level: str = "office"
+    grey: bool = False
 
     @staticmethod
-    def for_page(doc: str, page: int) -> "Scan":
+    def for_page(doc: str, page: int, level: str = "office", grey: bool = False) -> "Scan":
         seed = zlib.crc32(f"{doc}:{page}".encode())
         rng = np.random.default_rng(seed)
         angle = float(np.round(rng.uniform(-MAX_SKEW, MAX_SKEW), 2))
         turns = int(rng.integers(1, 4)) if rng.random() < TURN_SHARE else 0
-        return Scan(doc, page, angle, turns)
+        return Scan(doc, page, angle, turns, level, grey)
 
     @property
     def seed(self) -> int:
         return zlib.crc32(f"{self.doc}:{self.page}".encode())
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
-        img = simulate(rgb, "office", seed=self.seed, rotate=self.angle)
+        img = simulate(rgb, self.level, seed=self.seed, rotate=self.angle)
+        if self.grey:
+            img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         return np.ascontiguousarray(np.rot90(img, self.turns))
 
     def to_page(self, pts: np.ndarray, page_shape: tuple[int, int]) -> np.ndarray:
@@ -88,6 +96,7 @@ class PageResult:
     analysis_s: float = 0.0
     analysis_cpu: float = 0.0
     cer: dict = field(default_factory=dict)  # engine -> (errors, reference chars)
+    f1: dict = field(default_factory=dict)  # engine -> (characters in common, characters read, reference chars)
     seconds: dict = field(default_factory=dict)  # engine -> seconds for the page
 
 
@@ -162,7 +171,9 @@ def bench_page(scan: Scan, root: Path, gt_lines: list | None, ref: str | None, r
         else:
             text = rapid(img)
             dt = time.perf_counter() - t0
-        r.cer[engine] = (levenshtein(score_normalise(text), ref_n), len(ref_n))
+        read_n = score_normalise(text)
+        r.cer[engine] = (levenshtein(read_n, ref_n), len(ref_n))
+        r.f1[engine] = (sum((Counter(read_n) & Counter(ref_n)).values()), len(read_n), len(ref_n))
         r.seconds[engine] = dt
     return r
 
@@ -197,8 +208,8 @@ def summarise(results: list[PageResult], engines: list[str]) -> tuple[str, dict]
     table = "| measure | value |\n|---|---|\n" + "\n".join(lines) + "\n"
     sample = [r for r in results if r.cer]
     if sample:
-        table += ("\n| engine | pages | whole-page CER | median page CER | median s/page | s/page vs RapidOCR |\n"
-                  "|---|---|---|---|---|---|\n")
+        table += ("\n| engine | pages | whole-page CER | median page CER | order-free char F1 | median s/page "
+                  "| s/page vs RapidOCR |\n|---|---|---|---|---|---|---|\n")
         rapid_s = np.median([r.seconds["rapidocr"] for r in sample]) if "rapidocr" in engines else None
         for e in engines:
             errs = sum(r.cer[e][0] for r in sample)
@@ -206,8 +217,11 @@ def summarise(results: list[PageResult], engines: list[str]) -> tuple[str, dict]
             per = np.median([r.cer[e][0] / max(1, r.cer[e][1]) for r in sample])
             sec = float(np.median([r.seconds[e] for r in sample]))
             ratio = f"{sec / rapid_s:.2f}×" if rapid_s else "-"
-            fig[f"cer_{e}"], fig[f"s_{e}"] = errs / max(1, chars), sec
-            table += f"| {e} | {len(sample)} | {errs / max(1, chars):.2%} | {per:.2%} | {sec:.2f} | {ratio} |\n"
+            common, read, ref = (sum(r.f1[e][i] for r in sample) for i in range(3))
+            f1 = 2 * common / max(1, read + ref)
+            fig[f"cer_{e}"], fig[f"f1_{e}"], fig[f"s_{e}"] = errs / max(1, chars), f1, sec
+            table += (f"| {e} | {len(sample)} | {errs / max(1, chars):.2%} | {per:.2%} | {f1:.3f} | {sec:.2f} "
+                      f"| {ratio} |\n")
     return table, fig
 
 
@@ -219,10 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "tesseract", "rapidocr"],
                     choices=["ours", "ours+lm", "tesseract", "rapidocr"])
     ap.add_argument("--dpi", type=int, default=200)
+    ap.add_argument("--level", choices=LEVELS, default="office", help="scan quality (bench.scansim)")
+    ap.add_argument("--grey", action="store_true", help="save the scans as grey images")
     ap.add_argument("--pad-pt", type=float, default=2.5, help="grow found boxes by this many points (see bench.lines)")
     ap.add_argument("--min-confidence", type=float, default=0.25, help="as ocr.min_confidence in the pipeline")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=4, help="which pages form the sample")
+    ap.add_argument("--only", nargs="+", default=None, metavar="DOC:PAGE", help="just these pages (all in the sample)")
     ap.add_argument("--out", type=Path, default=None, help="write the tables into this markdown file's page section")
     args = ap.parse_args(argv)
 
@@ -240,10 +257,13 @@ def main(argv: list[str] | None = None) -> int:
         keys = random.Random(args.seed).sample(keys, min(args.max_pages, len(keys)))
         keys.sort()
     sample = set(random.Random(args.seed + 1).sample(keys, min(args.sample, len(keys))))
+    if args.only:
+        keys = sorted((d, int(n)) for d, n in (o.rsplit(":", 1) for o in args.only))
+        sample = set(keys) if args.sample else set()
     rapid = Rapid() if "rapidocr" in args.engines and sample else None
     results = []
     for i, key in enumerate(keys, 1):
-        scan = Scan.for_page(*key)
+        scan = Scan.for_page(*key, level=args.level, grey=args.grey)
         blank = key in refs and not refs[key].strip()  # a blank page: every line found there is false
         r = bench_page(scan, root, by_page.get(key, [] if blank else None), refs.get(key, "") if key in sample else None, reader,
                        args.engines, rapid, args.dpi, args.pad_pt * args.dpi / 72.0, args.min_confidence, lm_reader)
@@ -256,7 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     if args.out:
         cmd = "python -m bench.page " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_section(args.out, "page", "## Page analysis and whole-page OCR (gov-dev, 200 dpi, simulated office scan)\n\n"
+        variant = args.level + ("-grey" if args.grey else "")
+        section = "page" if variant == "office" else f"page-{variant}"
+        write_section(args.out, section, f"## Page analysis and whole-page OCR (gov-dev, {args.dpi} dpi, simulated "
+                      f"{args.level} scan{', grey' if args.grey else ''})\n\n"
                       f"`{cmd.strip()}`: every page scanned at a fixed seed, rotated up to ±{MAX_SKEW:g}°, about "
                       f"{TURN_SHARE:.0%} turned 90/180/270; CER on {len([r for r in results if r.cer])} sampled pages "
                       f"(seed {args.seed}); {args.threads} threads. Our seconds include page analysis.\n\n{table}")

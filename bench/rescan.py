@@ -1,13 +1,16 @@
-"""Near-duplicate benchmark: do rescans of a stored document match it, while two documents on one
-template do not?
+"""Near-duplicate benchmark: is every rescan of a stored document linked to it, at every scan quality,
+in colour and in grey, while documents on one template (other year, department vs unit budget,
+filled vs placeholder notice) are never linked?
 
-    python -m bench.rescan [--out docs/benchmarks.md]
+    python -m bench.rescan [--pages 4] [--levels clean office poor] [--out docs/benchmarks.md]
 
-The gov-dev PDFs are ingested from their text layers. Then each of the chosen documents is
-"rescanned": rasterised at 150 dpi, damaged by the office-scan simulation with a slight rotation,
-and saved as an image-only PDF (JPEG inside), or as a JPEG for one-page documents, so the rescan
-goes through page analysis and our recogniser. Everything runs through `manage.py ingest` on a
-scratch archive; the table shows what the archive decided and the text similarity behind it."""
+Each gov-dev PDF (its first --pages pages, cut with poppler; 0: whole documents) is ingested from its
+text layer. Then every document is rescanned at each level and in colour and grey: rasterised at a dpi
+and turned by a small angle fixed per scan, damaged by bench.scansim, saved as an image-only PDF (JPEG
+inside). All rescans go through `manage.py ingest` on the same scratch archive, through page analysis
+and our recogniser. The table gives, for every rescan, its scores against its own original and against
+the closest document of another family (page-hash share and worst distance, text similarity), and what
+the archive decided; then the pairs of originals that share a template."""
 from __future__ import annotations
 
 import argparse
@@ -16,33 +19,61 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-from archiver.dedup import text_similarity
+from archiver.config import Dedup
+from archiver.dedup import page_matches, text_similarity
 from archiver.resources import RULES, TEMPLATES
 from bench import govdev
 from bench.report import write_section
-from bench.scansim import simulate
+from bench.scansim import LEVELS, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
-RESCANNED = ("copilothelp_notice_filled", "putuo_welfarehome_2024_unit_budget")
-TEMPLATE_PAIR = ("putuo_wanli_2023_dept_budget", "putuo_wanli_2024_dept_budget")
+# Scanned at these resolutions: an office copier at 150-200 dpi, a poor copy at 150.
+DPI = {"clean": 200, "office": 150, "poor": 150}
+MAX_TURN = 1.0  # degrees either way
 
 
-def rescan(pdf: Path, out_dir: Path, rotate: float) -> Path:
-    """An image-only copy of `pdf` as a scanner might produce it."""
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    name: str
+    family: str  # the gov-dev document it is a copy of
+    duplicate_of: int | None
+    text: str
+    hashes: tuple[str, ...]
+
+
+def cut(pdf: Path, pages: int, out_dir: Path) -> Path:
+    """The first `pages` pages of pdf as a PDF of their own (the whole file when pages is 0)."""
+    out = out_dir / pdf.name
+    if not pages:
+        out.write_bytes(pdf.read_bytes())
+        return out
+    parts = out_dir / f"{pdf.stem}-parts"
+    parts.mkdir()
+    subprocess.run(["pdfseparate", "-f", "1", "-l", str(pages), str(pdf), str(parts / "p%d.pdf")], check=True)
+    files = sorted(parts.glob("p*.pdf"), key=lambda p: int(p.stem[1:]))
+    subprocess.run(["pdfunite", *map(str, files), str(out)], check=True)
+    return out
+
+
+def rescan(pdf: Path, out_dir: Path, level: str, grey: bool) -> Path:
+    """An image-only copy of `pdf` as a scanner might make it."""
+    tag = f"{pdf.stem}-{level}-{'grey' if grey else 'colour'}"
+    seed = zlib.crc32(tag.encode())
+    angle = float(np.random.default_rng(seed).uniform(-MAX_TURN, MAX_TURN))
+    dpi = DPI[level]
     pages = []
-    for n, rgb in enumerate(govdev.rasterise(pdf, dpi=150), 1):
-        damaged = simulate(rgb, "office", seed=zlib.crc32(f"{pdf.stem}:{n}".encode()), rotate=rotate)
-        pages.append(Image.fromarray(damaged))
-    if len(pages) == 1:
-        out = out_dir / f"{pdf.stem}-rescan.jpg"
-        pages[0].save(out, quality=70)
-    else:
-        out = out_dir / f"{pdf.stem}-rescan.pdf"
-        pages[0].save(out, save_all=True, append_images=pages[1:], resolution=150, quality=70)
+    for n, rgb in enumerate(govdev.rasterise(pdf, dpi=dpi), 1):
+        damaged = simulate(rgb, level, seed=seed + n, rotate=angle)
+        pages.append(Image.fromarray(damaged).convert("L") if grey else Image.fromarray(damaged))
+    out = out_dir / f"{tag}.pdf"
+    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=dpi, quality=70)
     return out
 
 
@@ -51,47 +82,104 @@ def manage(config: Path, *args: str) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rotate", type=float, default=0.4, help="degrees the rescans are turned")
+def read_archive(db: Path, families: list[str]) -> list[Stored]:
+    con = sqlite3.connect(db)
+    hashes: dict[int, list[str]] = {}
+    for doc_id, h in con.execute("select document_id, phash from pages order by document_id, number"):
+        hashes.setdefault(doc_id, []).append(h)
+    out = []
+    for doc_id, name, dup, text in con.execute("select id, original_name, duplicate_of, text from documents"):
+        family = max((f for f in families if name.startswith(f)), key=len)
+        out.append(Stored(doc_id, name, family, dup, text or "", tuple(hashes.get(doc_id, []))))
+    con.close()
+    return out
+
+
+def scores(a: Stored, b: Stored, max_distance: int) -> tuple[float, int, float]:
+    """a's pages matched in b (share, worst distance; 65 when none) and the texts' similarity."""
+    share, dist = page_matches(list(a.hashes), [(0, b.id, h) for h in b.hashes], max_distance).get(b.id, (0.0, 65))
+    return share, dist, text_similarity(a.text, b.text)
+
+
+def fmt(s: tuple[float, int, float]) -> str:
+    share, dist, sim = s
+    return f"{share:.0%} / {dist if dist <= 64 else '-'} / {sim:.3f}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.rescan", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=4, help="first pages of each document (0: all)")
+    ap.add_argument("--levels", nargs="+", default=list(LEVELS), choices=LEVELS)
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
     ap.add_argument("--keep", type=Path, default=None, help="build the scratch archive here and keep it")
     args = ap.parse_args(argv)
-    pdfs = govdev.default_root() / "pdfs"
+    pdfs = sorted((govdev.default_root() / "pdfs").glob("*.pdf"))
+    families = [p.stem for p in pdfs]
+    dedup = Dedup()
     with tempfile.TemporaryDirectory() as scratch:
         tmp = args.keep or Path(scratch)
         tmp.mkdir(parents=True, exist_ok=True)
         config = tmp / "config.yaml"
         config.write_text(f'ocr: {{weights: "{ROOT / "archiver/ocr/weights"}"}}\nrules: {{folder: "{RULES}"}}\n'
                           f'site: {{templates: "{TEMPLATES}", auto_build: false}}\n', encoding="utf-8")
-        originals = [pdfs / f"{name}.pdf" for name in RESCANNED + TEMPLATE_PAIR]
+        (tmp / "originals").mkdir(exist_ok=True)
+        (tmp / "scans").mkdir(exist_ok=True)
+        originals = [cut(p, args.pages, tmp / "originals") for p in pdfs]
         manage(config, "ingest", *map(str, originals))
-        scans = [rescan(pdfs / f"{name}.pdf", tmp, args.rotate) for name in RESCANNED]
-        manage(config, "ingest", *map(str, scans))
-        con = sqlite3.connect(tmp / "archive" / "archive.db")
-        rows = {name: (i, dup, text) for i, name, dup, text in
-                con.execute("select id, original_name, duplicate_of, text from documents")}
-        con.close()
-    table = ["| new document | compared with | text similarity | archive decision | expected |", "|---|---|---|---|---|"]
-    for name in RESCANNED:
-        scan = next(k for k in rows if k.startswith(f"{name}-rescan"))
-        _, dup, text = rows[scan]
-        orig_id, _, orig_text = rows[f"{name}.pdf"]
-        decision = f"duplicate of #{dup}" if dup else "new document"
-        table.append(f"| {scan} (OCR) | {name}.pdf | {text_similarity(text, orig_text):.3f} | {decision} | "
-                     f"duplicate of #{orig_id} |")
-    first, second = (rows[f"{n}.pdf"] for n in TEMPLATE_PAIR)
-    decision = f"duplicate of #{second[1]}" if second[1] else "new document"
-    table.append(f"| {TEMPLATE_PAIR[1]}.pdf | {TEMPLATE_PAIR[0]}.pdf (same template) | "
-                 f"{text_similarity(first[2], second[2]):.3f} | {decision} | new document |")
-    text = "\n".join(table) + "\n"
+        scans = [rescan(p, tmp / "scans", level, grey) for p in originals for level in args.levels
+                 for grey in (False, True)]
+        print(f"{len(scans)} rescans made; ingesting", flush=True)
+        manage(config, "ingest", "--workers", str(args.workers), *map(str, scans))
+        stored = read_archive(tmp / "archive" / "archive.db", families)
+    by_name = {s.name: s for s in stored}
+    family_ids: dict[str, set[int]] = {}
+    for s in stored:
+        family_ids.setdefault(s.family, set()).add(s.id)
+
+    rows = ["| rescan | own original: pages / worst distance / text | closest other document | "
+            "its pages / distance / text | archive decision | right |", "|---|---|---|---|---|---|"]
+    linked = wrong = 0
+    scans_stored = [s for s in stored if s.name.endswith(("-colour.pdf", "-grey.pdf"))]
+    for s in sorted(scans_stored, key=lambda x: x.name):
+        own = by_name[f"{s.family}.pdf"]
+        others = [o for o in stored if o.family != s.family]
+        other = max(others, key=lambda o: scores(s, o, dedup.hash_distance)[2])
+        ok = s.duplicate_of in family_ids[s.family]
+        linked += ok
+        wrong += s.duplicate_of is not None and not ok
+        decision = f"duplicate of #{s.duplicate_of}" if s.duplicate_of else "new document"
+        rows.append(f"| {s.name} | {fmt(scores(s, own, dedup.hash_distance))} | {other.name} | "
+                    f"{fmt(scores(s, other, dedup.hash_distance))} | {decision} | {'yes' if ok else 'NO'} |")
+    negatives = ["| original | same-template original | pages / distance / text | archive decision | right |",
+                 "|---|---|---|---|---|"]
+    origs = [by_name[f"{f}.pdf"] for f in families]
+    false_links = 0
+    for i, a in enumerate(origs):
+        for b in origs[i + 1:]:
+            sc = scores(b, a, dedup.hash_distance)
+            if sc[0] == 0 and sc[2] < 0.5:
+                continue  # nothing alike: not a hard negative
+            bad = b.duplicate_of == a.id or a.duplicate_of == b.id
+            false_links += bad
+            decision = f"duplicate of #{b.duplicate_of}" if b.duplicate_of else "new document"
+            negatives.append(f"| {b.name} | {a.name} | {fmt(sc)} | {decision} | {'NO' if bad else 'yes'} |")
+    summary = (f"Rescans linked to their own document: {linked}/{len(scans_stored)}; linked to another document: "
+               f"{wrong}; same-template originals linked: {false_links}.")
+    text = "\n".join(rows) + "\n\n" + "\n".join(negatives) + "\n\n" + summary + "\n"
     print(text)
     if args.out:
         cmd = "python -m bench.rescan " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_section(args.out, "rescan", "## Near duplicates: rescans against same-template documents\n\n"
-                      f"`{cmd.strip()}`: rescans at 150 dpi, office-scan damage, {args.rotate}° rotation, "
-                      f"JPEG quality 70; threshold from config.yaml `dedup.text_similarity`.\n\n{text}")
+        write_section(args.out, "rescan", "## Near duplicates: rescans at every quality against same-template "
+                      f"documents\n\n`{cmd.strip()}`: the first {args.pages or 'all'} pages of every gov-dev "
+                      f"document; rescans at {', '.join(f'{k} {v} dpi' for k, v in DPI.items() if k in args.levels)}, "
+                      f"turned up to ±{MAX_TURN:g}°, JPEG inside a PDF; thresholds from config "
+                      f"(`dedup.hash_distance` {dedup.hash_distance}, `dedup.text_similarity` "
+                      f"{dedup.text_similarity}). Scores: share of the rescan's pages with a look-alike page, "
+                      f"worst distance among them, text similarity.\n\n{text}")
+    return 0 if wrong == 0 and false_links == 0 else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -53,12 +53,52 @@ def normalise_background(gray: np.ndarray, scale: int = 4) -> np.ndarray:
     if h < 16 or w < 16:
         return gray.copy()
     small = cv2.resize(gray, (max(1, w // scale), max(1, h // scale)), interpolation=cv2.INTER_AREA)
-    # A grey max filter wider than any stroke wipes the ink out; the blur then smooths what is left.
+    # A grey max filter wider than any stroke wipes the ink out; the min filter after it (a grey closing)
+    # puts the edges of what is larger than ink back where they were: a grey-filled table cell becomes
+    # paper up to its border, without a dark band round its inside. A small blur smooths what is left.
     k = max(3, (min(small.shape) // 60) | 1)
-    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    paper = cv2.blur(paper, (2 * k + 1, 2 * k + 1))
+    box = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    paper = cv2.erode(cv2.dilate(small, box), box)
+    paper = cv2.blur(paper, (3, 3))
     paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
     out = gray.astype(np.float32) * (255.0 / np.maximum(paper.astype(np.float32), 1.0))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+# Faint ink (a blurred low-resolution scan, a faded copy) is darkened until the darkest ink near it
+# reaches INK_TARGET, by at most MAX_GAIN. Only faint ink: where the darkest ink nearby is darker than
+# paper by FAINT_CONTRAST or more (an office scan's print, 150-200 levels) nothing changes, so that
+# dense small print does not thicken into its rules; where it is within NOISE_FLOOR of paper there is
+# nothing but noise, which is left alone too. Both ramps are 20 levels wide.
+INK_TARGET = 60
+MAX_GAIN = 4.0
+FAINT_CONTRAST = 120
+NOISE_FLOOR = 30
+RAMP = 20.0
+
+
+def stretch_contrast(gray: np.ndarray, scale: int = 4) -> np.ndarray:
+    """A background-normalised page with faint ink made dark: each pixel's distance from paper is
+    multiplied by a gain that brings the darkest ink around it (a few characters' reach) to INK_TARGET.
+    Dark print is left as it is (gain 1), and so is paper with nothing but noise on it."""
+    h, w = gray.shape[:2]
+    if h < 16 or w < 16:
+        return gray.copy()
+    # The darkest pixel of each scale x scale cell (an average would fade thin strokes into paper); then
+    # the median of 3 x 3 cells, so that a lone speck of dust, a cell or two, sets no ink level around it.
+    small = cv2.resize(cv2.erode(gray, np.ones((scale, scale), np.uint8)), (max(1, w // scale), max(1, h // scale)),
+                       interpolation=cv2.INTER_NEAREST)
+    small = cv2.medianBlur(small, 3)
+    k = max(3, (min(small.shape) // 80) | 1)
+    ink = cv2.erode(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    contrast = 255.0 - cv2.blur(ink, (2 * k + 1, 2 * k + 1)).astype(np.float32)
+    full = np.clip((255.0 - INK_TARGET) / np.maximum(contrast, 1.0), 1.0, MAX_GAIN)
+    faint = np.clip((FAINT_CONTRAST - contrast) / RAMP, 0.0, 1.0) * np.clip((contrast - NOISE_FLOOR) / RAMP, 0.0, 1.0)
+    gain = 1.0 + (full - 1.0) * faint
+    if gain.max() <= 1.01:
+        return gray.copy()
+    gain = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = 255.0 - (255.0 - gray.astype(np.float32)) * gain
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
