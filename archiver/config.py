@@ -59,6 +59,7 @@ class Ocr:
 class Dedup:
     hash_distance: int = 10  # max Hamming distance between page pHashes (64-bit)
     text_similarity: float = 0.82  # min similarity of the texts (bigram Dice)
+    rescan_text_similarity: float = 0.68  # ...for a rescan of the same paper (as many pages, 90 % alike)
     action: str = "mark"  # mark: store and mark duplicate_of; skip: do not store
 
 
@@ -147,7 +148,7 @@ _RANGES = {
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
     "watch.empty_seconds": (0.0, 86400.0), "watch.settle_seconds": (0.0, 86400.0), "database.busy_timeout": (0.0, 3600.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
     "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.lm_weight": (0.0, 5.0), "ocr.beam_width": (1, 64), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
-    "dedup.text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
+    "dedup.text_similarity": (0.0, 1.0), "dedup.rescan_text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
     "archive.thumbnail_width": (16, 4000), "celery.heartbeat_seconds": (0.1, 3600.0),
     "celery.stale_seconds": (1.0, 86400.0), "celery.requeue_seconds": (1.0, 604800.0),

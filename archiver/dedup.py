@@ -15,9 +15,17 @@ from PIL import Image
 from .document import DuplicateMatch
 from .textnorm import compact
 
-# A stored document is only a candidate when this share of the new document's pages has a
-# look-alike page in it: one shared cover page does not make two documents duplicates.
+# A stored document is only a candidate when this share of the new document's pages (those with text)
+# has a look-alike page in it: one shared cover page does not make two documents duplicates.
 MIN_PAGE_SHARE = 0.8
+# A rescan of the same paper has as many pages as the stored document and nearly all of them look alike;
+# then a lower text agreement (dedup.rescan_text_similarity) is enough, since a poor copy's OCR costs a
+# quarter of the bigrams. bench.rescan on gov-dev: rescans 0.90-1.00 of their pages; documents on one
+# template (other year, department vs unit budget) 0.06-0.52, and other page counts.
+RESCAN_PAGE_SHARE = 0.9
+# The hash stored for a page without text. A blank page's perceptual hash is the hash of its paper
+# noise, which no rescan repeats: blank pages take no part in matching, on either side.
+BLANK = "blank"
 
 
 def page_hash(rgb: np.ndarray) -> str:
@@ -56,6 +64,7 @@ class PageHashIndex:
         self.doc_ids = np.empty(0, dtype=np.int64)
         self.hashes = np.empty(0, dtype=np.uint64)
         self.last_page_id = 0
+        self.page_counts: Counter = Counter()  # document id -> pages, blank ones too
 
     @classmethod
     def of(cls, stored: Iterable[tuple[int, int, str]]) -> "PageHashIndex":
@@ -67,12 +76,18 @@ class PageHashIndex:
         """(page id, document id, phash) rows, in page-id order."""
         if not rows:
             return
+        self.last_page_id = max(self.last_page_id, rows[-1][0])
+        self.page_counts.update(r[1] for r in rows)
+        rows = [r for r in rows if r[2] != BLANK]
+        if not rows:
+            return
         self.doc_ids = np.concatenate([self.doc_ids, np.fromiter((r[1] for r in rows), np.int64, len(rows))])
         self.hashes = np.concatenate([self.hashes, np.fromiter((int(r[2], 16) for r in rows), np.uint64, len(rows))])
-        self.last_page_id = max(self.last_page_id, rows[-1][0])
 
     def matches(self, new_hashes: list[str], max_distance: int) -> dict[int, tuple[float, int]]:
-        """For each stored document with look-alike pages: (share of new pages matched, worst matched distance)."""
+        """For each stored document with look-alike pages: (share of the new document's pages with text
+        that matched, worst matched distance)."""
+        new_hashes = [h for h in new_hashes if h != BLANK]
         best: dict[int, list[int]] = {}
         for i, nh in enumerate(new_hashes):
             dist = np.bitwise_count(self.hashes ^ np.uint64(int(nh, 16)))
@@ -95,17 +110,24 @@ def page_matches(new_hashes: list[str], stored: Iterable[tuple[int, int, str]] |
 
 def find_near_duplicate(new_hashes: list[str], new_text: str, stored: Iterable[tuple[int, int, str]] | PageHashIndex,
                         text_of: Callable[[int], str | None], max_distance: int,
-                        min_similarity: float) -> DuplicateMatch | None:
-    """The closest stored document that matches on both page looks and text, or None. `text_of` gives
-    None for a document that is gone (deleted since its pages were indexed)."""
+                        min_similarity: float, rescan_similarity: float | None = None) -> DuplicateMatch | None:
+    """The closest stored document that matches on both page looks and text, or None: MIN_PAGE_SHARE of
+    the pages and min_similarity of the text; or, for what looks like a rescan of the same paper (as many
+    pages, RESCAN_PAGE_SHARE of them alike), rescan_similarity of the text. `text_of` gives None for a
+    document that is gone (deleted since its pages were indexed)."""
+    index = stored if isinstance(stored, PageHashIndex) else PageHashIndex.of(stored)
     found: DuplicateMatch | None = None
-    for doc_id, (share, dist) in sorted(page_matches(new_hashes, stored, max_distance).items()):
+    for doc_id, (share, dist) in sorted(page_matches(new_hashes, index, max_distance).items()):
         if share < MIN_PAGE_SHARE:
             continue
+        needed = min_similarity
+        if (rescan_similarity is not None and share >= RESCAN_PAGE_SHARE
+                and index.page_counts[doc_id] == len(new_hashes)):
+            needed = min(needed, rescan_similarity)
         text = text_of(doc_id)
         if text is None:
             continue
         sim = text_similarity(new_text, text)
-        if sim >= min_similarity and (found is None or sim > found.text_similarity):
+        if sim >= needed and (found is None or sim > found.text_similarity):
             found = DuplicateMatch(document_id=doc_id, hash_distance=dist, text_similarity=round(sim, 4))
     return found

@@ -34,7 +34,7 @@ class Page:
     height: int
     source: str  # "text-layer" or "ocr"
     lines: tuple[Line, ...]
-    phash: str  # perceptual hash of the page image, hex
+    phash: str  # perceptual hash of the page image, hex; dedup.BLANK for a page without text
 
     @property
     def text(self) -> str:

@@ -124,7 +124,8 @@ def analyse(source: SourceFile, settings: Settings, rules: tuple[Rule, ...], rea
         else:
             lines, kind = ocr_page(rp.image, reader(), settings.ocr.min_confidence), "ocr"
         h, w = rp.image.shape[:2]
-        pages.append(Page(number=rp.number, width=w, height=h, source=kind, lines=lines, phash=dedup.page_hash(rp.image)))
+        phash = dedup.page_hash(rp.image) if lines else dedup.BLANK
+        pages.append(Page(number=rp.number, width=w, height=h, source=kind, lines=lines, phash=phash))
         thumb = scratch / f"p{rp.number:04d}.jpg"
         archive_files.write_thumbnail(rp.image, thumb, settings.archive.thumbnail_width)
         images.append(thumb)
@@ -340,7 +341,8 @@ class Pipeline:
             self.page_index.add(repository.page_hashes_after(s, self.page_index.last_page_id))
             match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, self.page_index,
                                               lambda i: repository.document_text_or_none(s, i),
-                                              cfg.dedup.hash_distance, cfg.dedup.text_similarity)
+                                              cfg.dedup.hash_distance, cfg.dedup.text_similarity,
+                                              cfg.dedup.rescan_text_similarity)
             if match is not None and cfg.dedup.action == "skip":
                 reason = (f"{src.name}: near-duplicate of document {match.document_id} "
                           f"(pHash distance {match.hash_distance}, text similarity {match.text_similarity:.2f}); "

@@ -51,14 +51,15 @@ class Stored:
 def cut(pdf: Path, pages: int, out_dir: Path) -> Path:
     """The first `pages` pages of pdf as a PDF of their own (the whole file when pages is 0)."""
     out = out_dir / pdf.name
-    if not pages:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    if not pages or pages >= count:
         out.write_bytes(pdf.read_bytes())
         return out
-    parts = out_dir / f"{pdf.stem}-parts"
-    parts.mkdir()
-    subprocess.run(["pdfseparate", "-f", "1", "-l", str(pages), str(pdf), str(parts / "p%d.pdf")], check=True)
-    files = sorted(parts.glob("p*.pdf"), key=lambda p: int(p.stem[1:]))
-    subprocess.run(["pdfunite", *map(str, files), str(out)], check=True)
+    with tempfile.TemporaryDirectory() as parts:
+        subprocess.run(["pdfseparate", "-f", "1", "-l", str(pages), str(pdf), f"{parts}/p%d.pdf"], check=True)
+        files = sorted(Path(parts).glob("p*.pdf"), key=lambda p: int(p.stem[1:]))
+        subprocess.run(["pdfunite", *map(str, files), str(out)], check=True)
     return out
 
 
@@ -97,7 +98,7 @@ def read_archive(db: Path, families: list[str]) -> list[Stored]:
 
 def scores(a: Stored, b: Stored, max_distance: int) -> tuple[float, int, float]:
     """a's pages matched in b (share, worst distance; 65 when none) and the texts' similarity."""
-    share, dist = page_matches(list(a.hashes), [(0, b.id, h) for h in b.hashes], max_distance).get(b.id, (0.0, 65))
+    share, dist = page_matches(list(a.hashes), [(b.id, 0, h) for h in b.hashes], max_distance).get(b.id, (0.0, 65))
     return share, dist, text_similarity(a.text, b.text)
 
 
@@ -114,10 +115,21 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
     ap.add_argument("--keep", type=Path, default=None, help="build the scratch archive here and keep it")
+    ap.add_argument("--scored", type=Path, default=None, metavar="DIR",
+                    help="only score an archive built before with --keep DIR")
     args = ap.parse_args(argv)
     pdfs = sorted((govdev.default_root() / "pdfs").glob("*.pdf"))
     families = [p.stem for p in pdfs]
     dedup = Dedup()
+    if args.scored:
+        stored = read_archive(args.scored / "archive" / "archive.db", families)
+    else:
+        stored = build(args, pdfs, families)
+    return report(stored, families, dedup, args, argv)
+
+
+def build(args, pdfs: list[Path], families: list[str]) -> list[Stored]:
+    """The originals and all their rescans ingested into a scratch archive, as stored."""
     with tempfile.TemporaryDirectory() as scratch:
         tmp = args.keep or Path(scratch)
         tmp.mkdir(parents=True, exist_ok=True)
@@ -132,7 +144,10 @@ def main(argv=None) -> int:
                  for grey in (False, True)]
         print(f"{len(scans)} rescans made; ingesting", flush=True)
         manage(config, "ingest", "--workers", str(args.workers), *map(str, scans))
-        stored = read_archive(tmp / "archive" / "archive.db", families)
+        return read_archive(tmp / "archive" / "archive.db", families)
+
+
+def report(stored: list[Stored], families: list[str], dedup: Dedup, args, argv) -> int:
     by_name = {s.name: s for s in stored}
     family_ids: dict[str, set[int]] = {}
     for s in stored:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from archiver.dedup import find_near_duplicate, hamming, page_hash, text_similarity
+from archiver.dedup import BLANK, find_near_duplicate, hamming, page_hash, page_matches, text_similarity
 
 from .support.helpers import page_image
 
@@ -77,3 +77,32 @@ def test_page_hash_index_reads_incrementally_and_matches_like_the_pairwise_count
 def test_a_document_gone_since_its_pages_were_indexed_is_no_candidate():
     h = "0f" * 8
     assert find_near_duplicate([h], "正文" * 20, [(1, 1, h)], lambda _i: None, 10, 0.5) is None
+
+
+def test_blank_pages_take_no_part_in_matching():
+    """A blank page's hash is the hash of its paper noise: a rescan's blank page matches nothing, and
+    must not keep the rescan's text pages from counting as all of its pages."""
+    h = page_hash(page_image(BODY))
+    stored = [(1, 1, h), (1, 2, BLANK)]
+    assert page_matches([h, BLANK], stored, 10) == {1: (1.0, 0)}
+    assert page_matches([BLANK, BLANK], stored, 10) == {}
+    texts = {1: "".join(BODY)}
+    m = find_near_duplicate([BLANK, h, BLANK], "".join(BODY), stored, texts.__getitem__, 10, 0.85)
+    assert m is not None and m.document_id == 1
+
+
+def test_a_rescan_of_the_same_paper_needs_less_text_agreement_than_a_look_alike():
+    """A poor copy's OCR loses a quarter of the bigrams: with as many pages as the stored document and
+    nearly all alike, rescan_similarity is enough; a document that only shares most page looks (other
+    page count) still needs min_similarity."""
+    pages = [page_hash(page_image(BODY[:k] + ["第" + "一二三四"[k] + "页"])) for k in range(4)]
+    stored = [(7, n + 1, h) for n, h in enumerate(pages)]
+    text = "".join(BODY) * 4
+    poor = text[: int(len(text) * 0.75)] + "某某" * 20  # about 0.75 agreement
+    sim = text_similarity(poor, text)
+    assert 0.68 < sim < 0.82
+    m = find_near_duplicate(pages, poor, stored, {7: text}.__getitem__, 10, 0.82, 0.68)
+    assert m is not None and m.document_id == 7
+    # the same text agreement without the second rule, or with a page fewer: not a duplicate
+    assert find_near_duplicate(pages, poor, stored, {7: text}.__getitem__, 10, 0.82) is None
+    assert find_near_duplicate(pages[:3], poor, stored, {7: text}.__getitem__, 10, 0.82, 0.68) is None
