@@ -187,11 +187,11 @@ def report(stored: list[Stored], families: list[str], dedup: Dedup, args, argv) 
     if args.out:
         cmd = "python -m bench.rescan " + " ".join(argv if argv is not None else sys.argv[1:])
         write_section(args.out, "rescan", "## Near duplicates: rescans at every quality against same-template "
-                      f"documents\n\n`{cmd.strip()}`: the first {args.pages or 'all'} pages of every gov-dev "
-                      f"document; rescans at {', '.join(f'{k} {v} dpi' for k, v in DPI.items() if k in args.levels)}, "
+                      f"documents\n\n`{cmd.strip()}`: {f'the first {args.pages} pages' if args.pages else 'all pages'} "
+                      f"of every gov-dev document; rescans at {', '.join(f'{k} {v} dpi' for k, v in DPI.items() if k in args.levels)}, "
                       f"turned up to ±{MAX_TURN:g}°, JPEG inside a PDF; thresholds from config "
                       f"(`dedup.hash_distance` {dedup.hash_distance}, `dedup.text_similarity` "
-                      f"{dedup.text_similarity}). Scores: share of the rescan's pages with a look-alike page, "
+                      f"{dedup.text_similarity}, `dedup.rescan_text_similarity` {dedup.rescan_text_similarity}). Scores: share of the rescan's pages with a look-alike page, "
                       f"worst distance among them, text similarity.\n\n{text}")
     return 0 if wrong == 0 and false_links == 0 else 1
 
