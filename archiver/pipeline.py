@@ -3,6 +3,7 @@ store. Analysis (the heavy part) is a plain function that worker processes can r
 done by one process, in one transaction, before the file leaves the inbox."""
 from __future__ import annotations
 
+import atexit
 import errno
 import logging
 import os
@@ -32,6 +33,8 @@ from .storage import jobs, repository, uploads
 from .storage.db import Database, serialize_store
 
 log = logging.getLogger("archiver")
+# How long a process that stops waits at exit for the recogniser still loading in warm_up.
+WARM_UP_JOIN_SECONDS = 120
 
 
 class LineReader(Protocol):
@@ -175,6 +178,9 @@ class Pipeline:
 
         thread = threading.Thread(target=load, name="recogniser-warm-up", daemon=True)
         thread.start()
+        # A process told to stop while torch is still loading must not finalise the interpreter under
+        # that thread (it aborts, SIGABRT, instead of exiting 0): exit waits for the loading to end.
+        atexit.register(thread.join, WARM_UP_JOIN_SECONDS)
         return thread
 
     # --- steps ---------------------------------------------------------------------------
