@@ -15,6 +15,7 @@ from PIL import Image
 
 from .document import Metadata
 from .errors import ConfigError
+from .faults import crash_point
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 ARCHIVAL_PARTS = ("archival_code", "fonds", "retention", "org")  # the 档号 and its parts, for name templates
@@ -102,6 +103,7 @@ def write_thumbnail(rgb: np.ndarray, dest: Path, width: int) -> None:
 
 NAME_MAX = 255  # bytes in one file name on ext4, xfs, btrfs
 REASON_SUFFIX = ".reason.txt"
+ORIGINAL_NAME = "\n(original name: "  # the reason's last line when failed/ renamed the file
 _REPEAT_ROOM = 6  # unique_path's "-99999"
 
 
@@ -131,22 +133,40 @@ def failed_destination(path: Path, failed_dir: Path) -> Path:
 
 def move_to_failed(path: Path, failed_dir: Path, reason: str, dest: Path | None = None) -> Path:
     """Move a file out of the inbox into failed/ (to dest, or failed_destination's), with <name>.reason.txt
-    beside it. The file (or pipe, or symlink: moved as itself, never opened or followed) is moved first; a
-    reason that cannot be written is logged, and the caller still records it in the database."""
+    beside it. The reason is written first, so that a file in failed/ always has one, even if the process
+    dies right after the move (recovery then records the failure from it); then the file (or pipe, or
+    symlink: moved as itself, never opened or followed). A reason that cannot be written is logged, and the
+    caller still records it in the database."""
     failed_dir.mkdir(parents=True, exist_ok=True)
     dest = dest or failed_destination(path, failed_dir)
+    if dest.name != path.name:
+        from .shown import shown
+
+        reason += f"{ORIGINAL_NAME}{shown(path.name)})"
+    note = reason_path(dest)
+    try:
+        note.write_text(reason + "\n", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        logging.getLogger("archiver").error("could not write the reason beside %s: %s", dest, exc.strerror)
+    crash_point("reason-written")
     try:
         os.rename(path, dest)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
+            note.unlink(missing_ok=True)  # the file stays where it was: no reason without its file
             raise
         shutil.move(str(path), dest)  # another file system: copied (a symlink as a symlink), then removed
-    if dest.name != path.name:
-        from .shown import shown
-
-        reason += f"\n(original name: {shown(path.name)})"
-    try:
-        dest.with_name(dest.name + REASON_SUFFIX).write_text(reason + "\n", encoding="utf-8", errors="backslashreplace")
-    except OSError as exc:
-        logging.getLogger("archiver").error("could not write the reason beside %s: %s", dest, exc.strerror)
     return dest
+
+
+def reason_path(failed_file: Path) -> Path:
+    """Where the reason of a file in failed/ is written."""
+    return failed_file.with_name(failed_file.name + REASON_SUFFIX)
+
+
+def original_name(failed_file: Path, reason: str) -> str:
+    """The name a file in failed/ had in the inbox: its own, or the one its reason records."""
+    mark = reason.rfind(ORIGINAL_NAME)
+    if mark < 0:
+        return failed_file.name
+    return reason[mark + len(ORIGINAL_NAME):].rstrip().removesuffix(")")

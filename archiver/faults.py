@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("migrating", "analysed", "archive-written", "committed")
+POINTS = ("migrating", "analysed", "archive-written", "committed", "reason-written", "failed-moved")
 _target = os.environ.get("ARCHIVER_CRASH_AT", "")
 _name, _, _nth = _target.partition(":")
 _remaining = int(_nth or 1) if _name else 0

@@ -436,6 +436,7 @@ class Pipeline:
                 s.flush()  # the write lock is ours now, or StorageBusy: nothing has moved yet
                 if move:
                     archive_files.move_to_failed(path, failed, reason, dest)
+                    crash_point("failed-moved")  # moved, not yet committed: recovery records it
         except StorageBusy as exc:
             log.warning("%s", exc.message)
             return Outcome(path, Status.RETRY, seconds=time.monotonic() - start,

@@ -45,6 +45,7 @@ def finish_and_check(s, cfg: Path, tmp: Path, inputs: dict[str, str], refused: f
     arrivals that must end in failed/, each once, with its reason beside it."""
     d = Daemon(cfg, tmp / "final.log")
     try:
+        assert d.wait_for("watching", 90), d.text()  # recovery done, and SIGTERM is handled from here on
         end = time.time() + 120
         while time.time() < end and (any(p.is_file() for p in s.paths.inbox.rglob("*")) or len(stored_shas(db_location(s))) < len(inputs)):
             time.sleep(0.2)
@@ -140,3 +141,41 @@ def test_random_kill_9_loop(archive_config, tmp_path):
     for p in pending:
         p.rename(s.paths.inbox / p.name)
     finish_and_check(s, cfg, tmp_path, inputs, refused)
+
+
+def test_crash_while_setting_a_file_aside(archive_config, tmp_path):
+    """Killed after the reason is written but before the file moves, then after the move but before its record
+    commits: in the end the file is in failed/ once, with its reason and exactly one failure record."""
+    cfg = crash_config(archive_config)
+    s = config.load(cfg)
+    inputs = {n: sha256(p) for n, p in make_inputs(s.paths.inbox, 1).items()}
+    bad = s.paths.inbox / "坏文件.pdf"
+    bad.write_bytes(b"%PDF-1.4 cut off" * 20)
+
+    d = Daemon(cfg, tmp_path / "reason.log", crash_at="reason-written")
+    d.proc.wait(timeout=120)
+    assert d.proc.returncode == -9, d.text()
+    assert bad.exists() and sorted(os.listdir(s.paths.failed)) == ["坏文件.pdf.reason.txt"]
+
+    d = Daemon(cfg, tmp_path / "moved.log", crash_at="failed-moved")
+    d.proc.wait(timeout=120)
+    assert d.proc.returncode == -9, d.text()
+    assert "recovery: deleted" in d.text()  # the reason left without its file
+    assert not bad.exists() and sorted(os.listdir(s.paths.failed)) == ["坏文件.pdf", "坏文件.pdf.reason.txt"]
+    note = (s.paths.failed / "坏文件.pdf.reason.txt").read_text(encoding="utf-8")
+    assert note.startswith("坏文件.pdf") and len(note) > 20, note
+
+    finish_and_check(s, cfg, tmp_path, inputs, refused=frozenset({"坏文件.pdf"}))
+    from sqlalchemy import text
+
+    db = open_db(s)
+    with db.engine.connect() as con:
+        rows = con.execute(text("SELECT original_name, reason, failed_path, sha256 FROM failures")).fetchall()
+        states = con.execute(text("SELECT state FROM jobs WHERE sha256 = :sha"),
+                             {"sha": sha256(s.paths.failed / "坏文件.pdf")}).fetchall()
+    db.close()
+    assert len(rows) == 1, rows
+    name, reason, where, sha = rows[0]
+    assert name == "坏文件.pdf" and where == str(s.paths.failed / "坏文件.pdf") and sha == sha256(s.paths.failed / "坏文件.pdf")
+    assert reason == note.rstrip("\n")
+    assert [tuple(r) for r in states] == [("failed",)]

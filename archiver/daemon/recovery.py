@@ -4,18 +4,25 @@ The order of a store makes this small. Archive files are written before the tran
 and the inbox file is removed only after it, so a crash leaves at worst (a) temp files of an
 atomic write, (b) a complete archive copy and thumbnails whose transaction never committed, or
 (c) an inbox file whose document is already stored. (a) and (b) are deleted here; (c) is found by
-its sha256 as an exact duplicate when the inbox is scanned. Anything else that disagrees with the
+its sha256 as an exact duplicate when the inbox is scanned. A file set aside has its reason written
+before it is moved to failed/ and its record committed after, so a crash there leaves (d) a reason
+without its file (the file is still in the inbox: the reason is deleted) or (e) a file in failed/ with
+its reason and no record (the record is written from the reason here). Anything else that disagrees with the
 database is left for `manage.py check` to report: recovery deletes only what it can prove is debris."""
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archiver import archive_files
 from archiver.check import check_files, prune_empty_dirs, remove_path, scratch_leftovers
 from archiver.config import Settings
 from archiver.ingest.intake import sha256_of
-from archiver.storage import jobs
+from archiver.shown import shown
+from archiver.storage import jobs, repository
 from archiver.storage.db import Database
 
 log = logging.getLogger("archiver")
@@ -27,6 +34,7 @@ SITE_TEMP = ".*.tmp"  # site/files.py writes .<name>.<random>.tmp and renames it
 class Recovery:
     interrupted: list[str] = field(default_factory=list)  # names of the files whose processing was cut short
     deleted: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)  # files found in failed/ without their record
 
 
 def recover(settings: Settings, db: Database) -> Recovery:
@@ -34,6 +42,7 @@ def recover(settings: Settings, db: Database) -> Recovery:
     The caller holds the archive lock (archiver.archive_lock): no other run of ours is using them."""
     out = Recovery()
     with db.session() as s:
+        _settle_failed(settings.paths.failed, s, out)
         cut = jobs.interrupted(s)
         out.interrupted = [j.name for j in cut]
         cut_shas = {j.sha256 for j in cut}
@@ -57,7 +66,44 @@ def recover(settings: Settings, db: Database) -> Recovery:
         log.warning("recovery: the last run was cut short while processing %s; it will be tried again", name)
     for d in out.deleted:
         log.info("recovery: deleted %s", d)
+    for r in out.recorded:
+        log.warning("recovery: %s was moved to failed/ by the last run, which died before recording it; recorded now", r)
     return out
+
+
+def _settle_failed(failed: Path, s, out: Recovery) -> None:
+    """(d) and (e) of the module docstring, for the files move_to_failed put in failed/ (not its folders,
+    such as check --repair's orphans/)."""
+    if not failed.is_dir():
+        return
+    notes = {p.name: p for p in failed.iterdir() if p.name.endswith(archive_files.REASON_SUFFIX)}
+    recorded = repository.failed_paths(s)
+    for name, note in sorted(notes.items()):
+        path = failed / name[:-len(archive_files.REASON_SUFFIX)]
+        if not os.path.lexists(path):
+            _delete(note, out)
+            continue
+        if shown(path) in recorded:
+            continue
+        sha = _digest_if_regular(path)
+        job = jobs.get(s, sha) if sha else None
+        if job is not None and job.state != "running":
+            continue  # its job finished (a near-duplicate set aside by dedup.action skip has no failure row)
+        reason = note.read_text(encoding="utf-8", errors="replace").rstrip("\n")
+        repository.record_failure(s, shown(archive_files.original_name(path, reason)), sha, reason, shown(path))
+        if job is not None:
+            jobs.finish(s, sha, "failed", message=reason)
+        out.recorded.append(shown(path.name))
+
+
+def _digest_if_regular(path: Path) -> str:
+    """sha256 of a regular file we may read; "" for a pipe, a symlink or an unreadable file (never opened)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return ""
+        return sha256_of(path)
+    except OSError:
+        return ""
 
 
 def _is_thumbnail(rel: Path) -> bool:

@@ -185,6 +185,11 @@ def record_failure(s: Session, name: str, sha256: str, reason: str, failed_path:
     return failure.id
 
 
+def failed_paths(s: Session) -> set[str]:
+    """Where the recorded failures' files were put (as recorded, shown)."""
+    return set(s.scalars(select(Failure.failed_path)))
+
+
 def record_event(s: Session, kind: str, message: str, document_id: int | None = None) -> None:
     """Append to the event log; kind is one of EVENT_KINDS."""
     if kind not in EVENT_KINDS:
