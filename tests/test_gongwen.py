@@ -238,6 +238,28 @@ def test_a_damaged_date_that_is_ambiguous_gives_none(read):
     assert m.date is None and m.print_date == "2023-09-15"
 
 
+@pytest.mark.parametrize("read, number, iso", [
+    ("二〇四年三月二日", "湘水函〔2004〕12号", "2004-03-02"),  # one 〇 of 二〇〇四 lost: the 发文字号 settles which
+    ("二〇二年五月九日", "湘水函〔2020〕3号", "2020-05-09"),
+    ("018年12月30日", "湘水发〔2018〕7号", "2018-12-30"),  # the first digit lost to the seal's ring
+    ("208年12月30日", "湘水发〔2018〕7号", "2018-12-30"),
+    ("二〇四年三月二日", "湘水函〔2005〕12号", None),  # the digits left are not the number's year
+    ("二〇四年十三月二日", "湘水函〔2004〕12号", None),  # no such month
+    ("二〇四年三月", "湘水函〔2004〕12号", None),  # the day lost: no date
+])
+def test_a_year_that_lost_a_digit_under_the_seal_is_the_doc_numbers(read, number, iso):
+    m = extract([f"湖南省水利厅文件\n{number}\n关于某事的函\n各单位：\n正文。\n湖南省水利厅\n{read}\n"])
+    assert (m.doc_number, m.signature, m.date) == (number, "湖南省水利厅", iso)
+    assert m.year == int(number.split("〔")[1][:4])
+    year_from = [sp.text for sp in m.spans if sp.field == "year"]
+    assert year_from == [number]  # read or not, the record says the year came from the 发文字号
+
+
+def test_a_year_that_lost_a_digit_is_not_guessed_without_a_doc_number():
+    m = extract(["关于某事的函\n各单位：\n正文。\n湖南省水利厅\n二〇四年三月二日\n"])
+    assert m.date is None
+
+
 def test_a_chinese_date_missing_its_zero_is_taken_only_under_a_signature():
     m = extract(["关于某事的通知\n各单位：\n正文。\n二一四年三月九日\n抄送：某某办。"])  # no 署名 above it
     assert m.date is None

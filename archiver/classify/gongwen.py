@@ -14,7 +14,8 @@ from archiver.document import Box, FieldSpan, Metadata
 from archiver.fields import GONGWEN_NAMES
 
 from .patterns import (COPY_NO, ORG_ENDINGS, SECRECY, SIGNER, URGENCY, dates_in, doc_number_at_start, doc_type_of,
-                       is_plain_name, iso_date, looks_like_org, loose_cn_date, norm, province_code_fix)
+                       is_plain_name, iso_date, looks_like_org, loose_cn_date, norm, province_code_fix,
+                       year_lost_date)
 from .patterns import find_date, find_doc_number  # noqa: F401  (part of this module's interface)
 
 HEAD_LINES = 15  # the 版头 and the title sit within the first lines of page 1
@@ -237,10 +238,20 @@ def _damaged_date(lines: list[TextLine], title_end: int, banji: int, found: _Fou
             continue
         m = _LOOSE_DATE.fullmatch(n)
         iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else loose_cn_date(n)
+        if iso is None and (year := _doc_number_year(found)) is not None:
+            iso = year_lost_date(n, year)
+            if iso:  # the record says where the year came from
+                span = next(sp for sp in found.spans if sp.field == "doc_number")
+                found.spans.append(FieldSpan("year", span.page, span.line, span.text))
         if iso:
             found.put("date", iso, lines[i])
             return i
     return None
+
+
+def _doc_number_year(found: _Found) -> int | None:
+    m = re.search(r"〔((?:19|20)\d\d)〕", str(found.values.get("doc_number") or ""))
+    return int(m.group(1)) if m and any(sp.field == "doc_number" for sp in found.spans) else None
 
 
 def _tail(lines: list[TextLine], title_end: int, found: _Found) -> None:

@@ -95,6 +95,28 @@ def loose_cn_date(line: str) -> str | None:
         return None
 
 
+_YEAR_LOST_DATE = re.compile(rf"([0-9{_CN_DIGIT}]{{3}})(?:年|[^0-9{_CN_DIGIT}十月日])([0-9一二三四五六七八九十]{{1,3}})"
+                             rf"(?:月|[^0-9{_CN_DIGIT}十年日])([0-9一二三四五六七八九十]{{1,3}})日")
+
+
+def year_lost_date(line: str, year: int) -> str | None:
+    """ISO date of a normalised line that is nothing but a date whose year lost one digit under a seal
+    (二〇四年三月二日, 018年12月30日), when the digits left are `year`'s (the 发文字号's) with one taken out:
+    二〇四 is 2004 under 国办函〔2004〕, never 2040. Month and day must read whole."""
+    m = _YEAR_LOST_DATE.fullmatch(_STRAY.sub("", line))
+    if not m:
+        return None
+    try:
+        left = "".join(c if c.isdigit() else str(_CN[c]) for c in m.group(1))
+        month, day = (int(g) if g.isdigit() else _cn_int(g) for g in (m.group(2), m.group(3)))
+    except (KeyError, ValueError):
+        return None
+    full = f"{year:04d}"
+    if not any(full[:i] + full[i + 1:] == left for i in range(4)):
+        return None
+    return iso_date(year, month, day)
+
+
 def doc_number_at_start(text: str) -> tuple[str, int] | None:
     """(normalised 发文字号, end offset) when normalised `text` begins with one; brackets and 〇/O folded."""
     m = DOC_NO.match(text)
