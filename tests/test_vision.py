@@ -11,6 +11,8 @@ from archiver.vision import (LineCrop, PageLayout, analyse_page, binarise, estim
                              normalise_background, rotate, suppress_red, to_gray)
 from training import fonts
 
+from .support.helpers import page_image
+
 FONT = fonts.path_of("Noto Serif SC")
 
 WHITE = (255, 255, 255)
@@ -483,3 +485,60 @@ def test_bench_maps_found_boxes_back_onto_the_clean_page(reader):
     for got, want in zip(boxes, expected):
         assert iou(tuple(got), want) > 0.7, (got, want)
     assert levenshtein("国务院办公厅关于", "国务院关于通知") == 5  # 办公厅 out, 通知 in
+
+
+# --- which way up from the punctuation (no reading) ------------------------------------------------
+
+PUNCTUATED = ["为做好档案工作，现将有关事项通知如下。", "一、各单位要高度重视，认真组织，按时完成。", "二、做好收集、整理、鉴定和移交。",
+              "三、加强保管，确保安全，防止损毁。", "请各单位于年底前报送，逾期不候。"]
+
+
+class CountingReader:
+    """A recogniser that counts what it is asked to read (and reads everything as unsure)."""
+
+    def __init__(self):
+        self.crops = 0
+
+    def read(self, images):
+        from archiver.ocr.recognizer import Reading
+
+        self.crops += len(images)
+        return [Reading("", 0.1) for _ in images]
+
+
+def _binary_and_lines(rgb):
+    b = binarise(to_gray(rgb))
+    return b, find_lines(b)
+
+
+def test_punctuation_tells_an_upright_page_from_an_upside_down_one():
+    from archiver.vision.orient import mark_votes, upright_by_marks
+
+    rgb = page_image(PUNCTUATED)
+    b, lines = _binary_and_lines(rgb)
+    low, high = mark_votes(b, lines)
+    assert low >= 10 and high <= 1, (low, high)  # ，。、 print low in the line
+    assert upright_by_marks(b, lines) is True
+    b2, lines2 = _binary_and_lines(np.ascontiguousarray(rgb[::-1, ::-1]))
+    assert upright_by_marks(b2, lines2) is False
+
+
+def test_quotation_marks_and_unpunctuated_lines_do_not_decide():
+    from archiver.vision.orient import upright_by_marks
+
+    for text in (["“三公”经费支出“一般公共预算”", "“三公”经费“机关运行”经费"] * 3,  # quotes print high
+                 ["二〇二四年部门预算表", "一般公共预算财政拨款支出表", "基本支出项目支出合计"] * 2):
+        b, lines = _binary_and_lines(page_image(text))
+        assert upright_by_marks(b, lines) is None, text
+
+
+def test_an_upside_down_punctuated_page_is_turned_without_reading_a_line():
+    counting = CountingReader()
+    rgb = page_image(PUNCTUATED)
+    layout = analyse_page(np.ascontiguousarray(rgb[::-1, ::-1]), reader=counting)
+    assert layout.quarter_turns == 2 and len(layout.lines) == len(PUNCTUATED)
+    assert counting.crops == 0  # the marks settled it: no orientation reads
+    assert analyse_page(np.ascontiguousarray(rgb[::-1, ::-1])).quarter_turns == 2  # with no reader at all
+    unsure = CountingReader()
+    analyse_page(page_image(["二〇二四年部门预算表", "一般公共预算财政拨款支出表", "基本支出项目支出合计"] * 2), reader=unsure)
+    assert unsure.crops > 0  # no marks: the reader is asked

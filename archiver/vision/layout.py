@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 
 from archiver.document import Box
-from archiver.vision.orient import CLEAR_RATIO, ConfidenceReader, choose_upright, pick_sample, direction_ratio, turn
+from archiver.vision.orient import (CLEAR_RATIO, ConfidenceReader, choose_upright, direction_ratio, pick_sample, turn,
+                                    upright_by_marks)
 from archiver.vision.preprocess import (binarise, despeckle, estimate_skew, normalise_background, rotate, rotate_binary,
                                         stretch_contrast)
 from archiver.vision.red import separate_red
@@ -109,6 +110,7 @@ class _Upright:
     angle: float
     gray: np.ndarray
     boxes: list[Box]
+    binary: np.ndarray | None = None  # the cleaned binary page, turned and deskewed as gray
 
 
 def _straighten(gray: np.ndarray, binary: np.ndarray, k: int, char_h: float) -> _Upright:
@@ -122,7 +124,7 @@ def _straighten(gray: np.ndarray, binary: np.ndarray, k: int, char_h: float) -> 
     else:
         angle = 0.0
     # Glyph boxes are not square, so the text height is measured again on a page turned sideways.
-    return _Upright(k, float(angle), g, find_lines(b, char_h if k % 2 == 0 else None))
+    return _Upright(k, float(angle), g, find_lines(b, char_h if k % 2 == 0 else None), b)
 
 
 def _half_turn(u: _Upright) -> _Upright:
@@ -191,7 +193,10 @@ def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_
                 for x0, y0, x1, y1 in (u.boxes[i] for i in pick_sample(u.boxes, 6))]
 
     candidates = [v for k in axes for v in (k, k + 2)]
-    best = choose_upright(candidates, crops_for, reader)
+    # The cheap evidence first: where the direction is clear and the punctuation says which way up, nothing
+    # is read; otherwise the reader settles it.
+    marks = upright_by_marks(found[axes[0]].binary, found[axes[0]].boxes) if len(axes) == 1 else None
+    best = (axes[0] if marks else axes[0] + 2) if marks is not None else choose_upright(candidates, crops_for, reader)
     up = found[best] if best in found else _half_turn(found[(best + 2) % 4])
     layout = PageLayout(angle=up.angle, image=up.gray, lines=(), quarter_turns=up.k, source_shape=(H, W),
                         scale=scale, colour=red.colour)
