@@ -8,7 +8,7 @@ APT_PACKAGES=(poppler-utils fonts-noto-cjk fonts-noto-cjk-extra fonts-arphic-umi
               fonts-arphic-gkai00mp fonts-wqy-zenhei fonts-wqy-microhei fonts-lxgw-wenkai fonts-cwtex-fs
               chromium    # the site's browser tests drive it through Playwright (no browser download)
               postgresql redis-server)  # the PostgreSQL backend and the Celery broker: tests run against both
-[ "${WITH_BENCH:-0}" = 1 ] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-chi-sim)
+[ "${WITH_BENCH:-0}" = 1 ] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-chi-sim ocrmypdf)  # peers of the benchmarks only
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
