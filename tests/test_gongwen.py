@@ -255,6 +255,25 @@ def test_a_year_that_lost_a_digit_under_the_seal_is_the_doc_numbers(read, number
     assert year_from == [number]  # read or not, the record says the year came from the 发文字号
 
 
+@pytest.mark.parametrize("read, iso", [("一一九九六年二月九日", "1996-02-09"), ("|2018年12月30日", "2018-12-30"),
+                                       ("丨二〇〇四年三月二日", "2004-03-02")])
+def test_one_stroke_of_the_seals_ring_before_the_date_is_no_prefix(read, iso):
+    m = extract([f"关于某事的函\n各单位：\n正文。\n湖南省水利厅\n{read}\n（此件公开发布）"])
+    assert m.date == iso and m.signature == "湖南省水利厅"
+
+
+@pytest.mark.parametrize("read, number, iso, from_number", [
+    ("二〇一四年八月十二日", "国办函〔2004〕12号", "2004-08-12", True),  # 〇 read as 一 under the seal: ten years apart
+    ("2015年7月14日", "国办函〔2005〕3号", "2005-07-14", True),
+    ("2019年1月2日", "国办函〔2018〕99号", "2019-01-02", False),  # numbered at the turn of the year: as read
+    ("2021年5月9日", "国办函〔2018〕9号", "2021-05-09", False),  # two digits apart: no misreading of one digit
+])
+def test_a_date_year_one_digit_from_the_doc_numbers_takes_it_unless_it_is_the_last(read, number, iso, from_number):
+    m = extract([f"国务院办公厅文件\n{number}\n关于某事的函\n各单位：\n正文。\n国务院办公厅\n{read}\n"])
+    assert m.date == iso
+    assert ([sp.text for sp in m.spans if sp.field == "year"] == [number]) is from_number
+
+
 def test_a_year_that_lost_a_digit_is_not_guessed_without_a_doc_number():
     m = extract(["关于某事的函\n各单位：\n正文。\n湖南省水利厅\n二〇四年三月二日\n"])
     assert m.date is None

@@ -25,6 +25,8 @@ _ITEM = re.compile(r"^\d{1,2}[.、:．]?(?=[\u4e00-\u9fff])")
 _LOOSE_DATE = re.compile(r"((?:19|20)\d\d)[^\d]([01]?\d)[^\d]([0-3]?\d)日?")
 # （ and ） as a scan may give them: [ ] (the bracket confusion of 〔2024〕 as [2024]).
 _NOTE = re.compile(r"[(\[]?([^()\[\]]{2,80}?)[)\]]?")
+# One stroke before a date under a seal: the ring's edge, read as 一, 丨 or a mark.
+_RING_STRAY = re.compile(r"[一丨|lI1\-—_.·'`]")
 # 印发 as a recogniser may read it (日发, 印友); only ever looked for right after a date.
 _PRINTED = re.compile(r"(印发|[日卬印]发|印[友反])$")
 _NUMBER_ONLY = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十百零〇]+\s*号$")  # 第707号 under a 令's header
@@ -249,6 +251,22 @@ def _damaged_date(lines: list[TextLine], title_end: int, banji: int, found: _Fou
     return None
 
 
+def _date_year_from_number(found: _Found) -> None:
+    """A 成文日期 whose year is the 发文字号's but for one digit other than the last (2014 under 〔2004〕: a
+    〇 read as 一 under the seal) takes the 发文字号's year: a document is numbered the year it is dated,
+    or at the turn of a year the next, never ten years apart. The record says where the year came from."""
+    date, year = found.values.get("date"), _doc_number_year(found)
+    if not isinstance(date, str) or year is None:
+        return
+    read = date[:4]
+    want = f"{year:04d}"
+    differ = [i for i in range(4) if read[i] != want[i]]
+    if len(differ) == 1 and differ[0] < 3:
+        found.values["date"] = want + date[4:]
+        span = next(sp for sp in found.spans if sp.field == "doc_number")
+        found.spans.append(FieldSpan("year", span.page, span.line, span.text))
+
+
 def _doc_number_year(found: _Found) -> int | None:
     m = re.search(r"〔((?:19|20)\d\d)〕", str(found.values.get("doc_number") or ""))
     return int(m.group(1)) if m and any(sp.field == "doc_number" for sp in found.spans) else None
@@ -287,6 +305,8 @@ def _date_line(lines: list[TextLine], title_end: int, banji: int) -> int | None:
         if not ds or ds[-1][1] != len(n):
             continue
         prefix = n[:ds[-1][0]].strip("（(")
+        if _RING_STRAY.fullmatch(prefix):  # the edge of a seal's ring read as a stroke: 一一九九六年二月九日
+            prefix = ""
         if prefix and not (is_plain_name(prefix) or looks_like_org(prefix)):
             continue
         if i < banji and (prefix or (i - 1 > title_end and _signature_like(lines[i - 1].norm))):
@@ -504,6 +524,7 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
             v[key] = _agree(v.get(key), issuer)
     if isinstance(v.get("doc_number"), str):
         v["doc_number"] = province_code_fix(v["doc_number"], v.get("issuer"))
+    _date_year_from_number(found)
     year = None
     for key in ("date", "doc_number", "title", "print_date"):
         m = re.search(r"((?:19|20)\d\d)", str(v.get(key) or ""))
