@@ -133,13 +133,13 @@ class Score:
 
 def govdev_pages(root: Path):
     """(name, page texts, page boxes, page images) of the three 公文 templates, from their text layer."""
-    from archiver.ingest.rasterize import text_layer
+    from archiver.ingest.rasterize import text_layers
     from bench import govdev
 
     for name in GOVDEV:
         pdf = root / "pdfs" / f"{name}.pdf"
         images = govdev.rasterise(pdf, GOVDEV_DPI)
-        layers = [text_layer(pdf, i + 1, GOVDEV_DPI / 72) for i in range(len(images))]
+        layers = text_layers(pdf, len(images), GOVDEV_DPI / 72)
         yield name, ["\n".join(ln.text for ln in lay) for lay in layers], [[ln.box for ln in lay] for lay in layers], images
 
 
