@@ -425,7 +425,7 @@ class Pipeline:
         present = os.path.lexists(path)  # a dangling or looping symlink is moved out too, as itself
         move = present and not self.keep_source
         if sha is None:  # not taken in (refused, unreadable): read it now, if it is a file we may read
-            sha = self._digest_if_readable(path) if present else ""
+            sha = intake.sha256_or_empty(path) if present else ""
         failed = self.settings.paths.failed
         dest = archive_files.failed_destination(path, failed) if move else (path if present else None)
         try:
@@ -448,17 +448,6 @@ class Pipeline:
             if move and os.path.lexists(path):
                 archive_files.move_to_failed(path, failed, reason, dest)
         return Outcome(path, Status.FAILED, seconds=time.monotonic() - start, message=reason)
-
-    @staticmethod
-    def _digest_if_readable(path: Path | None) -> str:
-        # A refused symlink is not followed (its target is none of the archive's business), and an
-        # unreadable file is recorded without a digest rather than not at all.
-        if path is None or path.is_symlink():
-            return ""
-        try:
-            return intake.sha256_of(path)
-        except OSError:
-            return ""
 
     def reclassify(self, rules: tuple[Rule, ...] | None = None) -> int:
         """Re-apply the rules to every stored document (no OCR). Returns how many changed."""

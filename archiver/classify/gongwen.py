@@ -242,9 +242,8 @@ def _damaged_date(lines: list[TextLine], title_end: int, banji: int, found: _Fou
         iso = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else loose_cn_date(n)
         if iso is None and (year := _doc_number_year(found)) is not None:
             iso = year_lost_date(n, year)
-            if iso:  # the record says where the year came from
-                span = next(sp for sp in found.spans if sp.field == "doc_number")
-                found.spans.append(FieldSpan("year", span.page, span.line, span.text))
+            if iso:
+                _year_from(found, "doc_number")
         if iso:
             found.put("date", iso, lines[i])
             return i
@@ -263,7 +262,13 @@ def _date_year_from_number(found: _Found) -> None:
     differ = [i for i in range(4) if read[i] != want[i]]
     if len(differ) == 1 and differ[0] < 3:
         found.values["date"] = want + date[4:]
-        span = next(sp for sp in found.spans if sp.field == "doc_number")
+        _year_from(found, "doc_number")
+
+
+def _year_from(found: _Found, field: str) -> None:
+    """The record says the year came from this field's line (the 档号's year, shown by explain)."""
+    span = next((sp for sp in found.spans if sp.field == field), None)
+    if span is not None:
         found.spans.append(FieldSpan("year", span.page, span.line, span.text))
 
 
@@ -530,9 +535,8 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         m = re.search(r"((?:19|20)\d\d)", str(v.get(key) or ""))
         if m:
             year = int(m.group(1))
-            span = next((sp for sp in found.spans if sp.field == key), None)
-            if key != "date" and span is not None:  # no 成文日期 read: the record says where the year came from
-                found.spans.append(FieldSpan("year", span.page, span.line, span.text))
+            if key != "date":  # no 成文日期 read: the record says where the year came from
+                _year_from(found, key)
             break
     v.update(title=title, doc_type=v.get("doc_type") or doc_type_of(title), year=year)
     return Metadata(**{name: v.get(name) for name in GONGWEN_NAMES}, spans=tuple(found.spans))

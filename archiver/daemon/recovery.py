@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver import archive_files
 from archiver.check import check_files, prune_empty_dirs, remove_path, scratch_leftovers
 from archiver.config import Settings
-from archiver.ingest.intake import sha256_of
+from archiver.ingest.intake import sha256_of, sha256_or_empty
 from archiver.shown import shown
 from archiver.storage import jobs, repository
 from archiver.storage.db import Database
@@ -85,7 +84,7 @@ def _settle_failed(failed: Path, s, out: Recovery) -> None:
             continue
         if shown(path) in recorded:
             continue
-        sha = _digest_if_regular(path)
+        sha = sha256_or_empty(path)
         job = jobs.get(s, sha) if sha else None
         if job is not None and job.state != "running":
             continue  # its job finished (a near-duplicate set aside by dedup.action skip has no failure row)
@@ -94,16 +93,6 @@ def _settle_failed(failed: Path, s, out: Recovery) -> None:
         if job is not None:
             jobs.finish(s, sha, "failed", message=reason)
         out.recorded.append(shown(path.name))
-
-
-def _digest_if_regular(path: Path) -> str:
-    """sha256 of a regular file we may read; "" for a pipe, a symlink or an unreadable file (never opened)."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return ""
-        return sha256_of(path)
-    except OSError:
-        return ""
 
 
 def _is_thumbnail(rel: Path) -> bool:

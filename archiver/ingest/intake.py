@@ -68,6 +68,18 @@ def sha256_of(path: Path) -> str:
         return _digest(f)
 
 
+def sha256_or_empty(path: Path) -> str:
+    """sha256 of a regular file we may read, else "": a symlink is not followed (its target is none of the
+    archive's business), a pipe is never opened, and an unreadable file is recorded without a digest
+    rather than not at all."""
+    if path.is_symlink():
+        return ""
+    try:
+        return sha256_of(path)
+    except OSError:
+        return ""
+
+
 def _digest(f) -> str:
     h = hashlib.sha256()
     for block in iter(lambda: f.read(1 << 20), b""):

@@ -202,7 +202,10 @@ def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_
     # The cheap evidence first: where the direction is clear and the punctuation says which way up, nothing
     # is read; otherwise the reader settles it.
     marks = upright_by_marks(found[axes[0]].binary, found[axes[0]].boxes) if len(axes) == 1 else None
-    best = (axes[0] if marks else axes[0] + 2) if marks is not None else choose_upright(candidates, crops_for, reader)
+    if marks is None:
+        best = choose_upright(candidates, crops_for, reader)
+    else:
+        best = axes[0] if marks else axes[0] + 2
     up = found[best] if best in found else _half_turn(found[(best + 2) % 4])
     layout = PageLayout(angle=up.angle, image=up.gray, lines=(), quarter_turns=up.k, source_shape=(H, W),
                         scale=scale, colour=red.colour)
