@@ -14,6 +14,7 @@ import yaml
 
 from .errors import ConfigError
 from .fields import RETENTIONS
+from .ocr.engines import ENGINES, PRECISIONS
 from .resources import RULES, TEMPLATES, WEIGHTS
 
 
@@ -43,10 +44,12 @@ class Intake:
 
 @dataclass(frozen=True)
 class Ocr:
-    weights: Path = WEIGHTS  # crnn.pt + config.json + charset.txt + lm.npz, shipped in the package
+    weights: Path = WEIGHTS  # crnn.pt + crnn.onnx + config.json + charset.txt + lm.npz, shipped in the package
     threads: int = 2
     batch_size: int = 32
-    # auto: bfloat16 for the CNN where the CPU has native bf16 (AVX-512 BF16 / AMX), else float32
+    # onnx: ONNX Runtime runs crnn.onnx (faster here, no torch in the worker); torch: PyTorch runs crnn.pt
+    engine: str = "onnx"
+    # torch engine only. auto: bfloat16 for the CNN where the CPU has native bf16 (AVX-512 BF16 / AMX), else float32
     precision: str = "auto"
     low_confidence: float = 0.6  # lines below this are marked in the site
     min_confidence: float = 0.25  # reads below this are noise (specks, stains) and are dropped
@@ -141,7 +144,7 @@ class Settings:
     base_dir: Path = Path(".")  # folder of the config file; not a key in the file
 
 
-_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.precision": ("auto", "bf16", "fp32"), "ocr.decoder": ("greedy", "beam"), "archive.default_retention": RETENTIONS,
+_CHOICES = {"queue": ("local", "celery"), "dedup.action": ("mark", "skip"), "ocr.engine": ENGINES, "ocr.precision": PRECISIONS, "ocr.decoder": ("greedy", "beam"), "archive.default_retention": RETENTIONS,
             "web.read_access": ("open", "token")}
 _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),

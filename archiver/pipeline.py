@@ -96,11 +96,11 @@ def _signature(path: Path) -> tuple[int, int] | None:
 
 
 def make_reader(settings: Settings) -> LineReader:
-    from .ocr.recognizer import Recognizer  # torch is imported only when a page needs OCR
+    from .ocr.recognizer import Recognizer  # the inference engine is loaded only when a page needs OCR
 
     o = settings.ocr
     return Recognizer(o.weights, threads=o.threads, batch_size=o.batch_size, precision=o.precision,
-                      decoder=o.decoder, lm_weight=o.lm_weight, beam_width=o.beam_width)
+                      decoder=o.decoder, lm_weight=o.lm_weight, beam_width=o.beam_width, engine=o.engine)
 
 
 def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0) -> tuple[Line, ...]:

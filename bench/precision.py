@@ -26,7 +26,7 @@ def main(argv=None) -> None:
     model = model.eval().to(memory_format=torch.channels_last)
     synth = LineSynth(cs, seed=4242)
     samples = [synth.sample() for _ in range(args.n)]
-    x, lengths = pad_batch([normalise(s.image) for s in samples], cfg.stride)
+    x, lengths = pad_batch([normalise(s.image, cfg.width_scale) for s in samples], cfg.stride)
     x = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
     targets = torch.tensor([cs.index[c] for s in samples for c in s.text])
     tl = torch.tensor([len(s.text) for s in samples])

@@ -158,7 +158,7 @@ def test_repeated_digits_are_read_exactly_in_a_font_never_seen_in_training(recog
 
 
 def test_the_beam_decoder_needs_its_language_model(tmp_path):
-    for name in ("crnn.pt", "config.json", "charset.txt"):
+    for name in ("crnn.pt", "crnn.onnx", "config.json", "charset.txt"):
         (tmp_path / name).write_bytes((DEFAULT_WEIGHTS / name).read_bytes())
     with pytest.raises(RecognizerUnavailable, match="lm.npz is missing"):
         Recognizer(tmp_path, decoder="beam")
@@ -202,15 +202,72 @@ def test_bf16_reads_agree_with_fp32():
     for t in texts:
         canvas, em = draw_line(t, TRAINING_FONTS[0], RenderStyle(size=40))
         images.append(crop_line(canvas, em, 245, random.Random(2), jitter=0.05))
-    fp32 = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="fp32").read(images)
-    bf16 = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="bf16").read(images)
+    fp32 = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="fp32", engine="torch").read(images)
+    bf16 = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="bf16", engine="torch").read(images)
     assert [r.text for r in bf16] == [r.text for r in fp32]
     assert all(abs(a.confidence - b.confidence) < 0.05 for a, b in zip(fp32, bf16))
 
 
-def test_unknown_precision_is_refused():
+def test_unknown_precision_or_engine_is_refused():
     with pytest.raises(ValueError, match="precision"):
         Recognizer(DEFAULT_WEIGHTS, precision="int8")
+    with pytest.raises(ValueError, match="engine must be one of onnx, torch"):
+        Recognizer(DEFAULT_WEIGHTS, engine="tensorrt")
+
+
+def test_onnx_runtime_reads_as_pytorch_does_alone_or_in_a_batch():
+    """The exported graph is the reference network: same text and confidence, batches of 1 to 7 lines."""
+    ts = TextSource(Charset.default(), seed=5, corpus=[])
+    rng = random.Random(4)
+    images = []
+    for i in range(7):
+        canvas, em = draw_line(ts.sample(), TRAINING_FONTS[i % len(TRAINING_FONTS)], RenderStyle(size=rng.randint(26, 44)))
+        images.append(crop_line(canvas, em, 245, rng, jitter=0.1))
+    reference = Recognizer(DEFAULT_WEIGHTS, threads=2, precision="fp32", engine="torch").read(images)
+    assert sum(len(r.text) for r in reference) > 20  # lines were read, not an empty agreement
+    onnx = Recognizer(DEFAULT_WEIGHTS, threads=2, engine="onnx").read(images)
+    assert [r.text for r in onnx] == [r.text for r in reference]
+    assert all(abs(a.confidence - b.confidence) < 1e-4 for a, b in zip(onnx, reference))  # measured: 1e-7
+    for batch in (1, 3):  # a line reads the same alone and among wider lines (prep.TAIL)
+        alone = Recognizer(DEFAULT_WEIGHTS, threads=2, batch_size=batch, engine="onnx").read(images)
+        assert [r.text for r in alone] == [r.text for r in reference]
+        assert all(abs(a.confidence - b.confidence) < 0.02 for a, b in zip(alone, reference))  # measured: 0.003
+
+
+def _copy_weights(dest, names=("crnn.pt", "crnn.onnx", "config.json", "charset.txt")):
+    for name in names:
+        (dest / name).write_bytes((DEFAULT_WEIGHTS / name).read_bytes())
+
+
+def test_a_missing_or_stale_onnx_graph_is_a_clear_error(tmp_path):
+    import onnx
+
+    _copy_weights(tmp_path, ("crnn.pt", "config.json", "charset.txt"))
+    with pytest.raises(RecognizerUnavailable, match="crnn.onnx is missing"):
+        Recognizer(tmp_path)
+    assert Recognizer(tmp_path, engine="torch").engine == "torch"  # the reference path needs only crnn.pt
+    graph = onnx.load(str(DEFAULT_WEIGHTS / "crnn.onnx"))
+    for entry in graph.metadata_props:
+        entry.value = "0" * 64  # as if exported from other weights than the crnn.pt beside it
+    onnx.save(graph, str(tmp_path / "crnn.onnx"))
+    with pytest.raises(RecognizerUnavailable, match="not exported from the crnn.pt beside it"):
+        Recognizer(tmp_path)
+    (tmp_path / "crnn.onnx").write_bytes(b"not a graph")
+    with pytest.raises(RecognizerUnavailable, match="does not load"):
+        Recognizer(tmp_path)
+
+
+def test_reading_lines_with_onnx_runtime_never_imports_torch():
+    """A worker's memory and start-up: torch stays out of a process that only reads."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from archiver.ocr.recognizer import Recognizer\n"
+            "r = Recognizer(decoder='beam').read([np.full((32, 96), 255, np.uint8)])\n"
+            "print('torch' in sys.modules, len(r))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1"]
 
 
 def test_a_training_run_starts_from_weights_resumes_and_exports(tmp_path):
@@ -228,5 +285,6 @@ def test_a_training_run_starts_from_weights_resumes_and_exports(tmp_path):
     training.main(["--out", str(out), "--export", str(weights), "--which", "last"])
     saved = torch.load(weights / "crnn.pt", weights_only=True)
     assert {v.dtype for v in saved.values() if v.is_floating_point()} == {torch.float16}
-    (reading,) = Recognizer(weights, decoder="greedy").read([np.full((32, 64), 255, np.uint8)])
-    assert 0.0 <= reading.confidence <= 1.0  # the exported files load as a recogniser
+    for engine in ("onnx", "torch"):  # the exported files load as a recogniser, the ONNX graph with them
+        (reading,) = Recognizer(weights, decoder="greedy", engine=engine).read([np.full((32, 64), 255, np.uint8)])
+        assert 0.0 <= reading.confidence <= 1.0

@@ -1,4 +1,4 @@
-"""Scan-like damage for synthetic lines: rotation and shear, table-rule fragments at the edges,
+"""Scan-like damage for synthetic lines: rotation and shear, narrower or wider type, table-rule fragments at the edges,
 red-seal strokes, ink fade, uneven light, blur, noise, JPEG and binarisation."""
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ def geometric(img: np.ndarray, rng: random.Random, paper: int) -> np.ndarray:
     m[0, 1] += shear
     m[0, 2] -= shear * h / 2
     return cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+
+
+def condense(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Narrower or wider type than the face draws (condensed faces, scanners that stretch a page)."""
+    h, w = img.shape
+    f = rng.uniform(0.8, 1.25)
+    return cv2.resize(img, (max(4, int(round(w * f))), h), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
 
 
 def table_rules(img: np.ndarray, rng: random.Random, ink: int) -> np.ndarray:

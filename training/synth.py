@@ -47,6 +47,8 @@ class LineSynth:
             img = augment.table_rules(img, r, style.ink)
         if self.damage and r.random() < 0.08:
             img = augment.seal_strokes(img, r)
+        if self.damage and r.random() < 0.5:
+            img = augment.condense(img, r)
         img = to_height(img)
         if self.damage:
             img = augment.photometric(img, r)

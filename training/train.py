@@ -11,6 +11,8 @@ import math
 import random
 import sys
 import time
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +23,18 @@ from torch.utils.data import DataLoader, IterableDataset
 from archiver.ocr.charset import Charset, score_normalise
 from archiver.ocr.decode import greedy_decode
 from archiver.ocr.metrics import cer
-from archiver.ocr.model import CRNN, ModelConfig, count_parameters
+from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, WEIGHTS_DIGEST, native_bf16, weights_digest
+from archiver.ocr.model import CRNN, ModelConfig, Probabilities, count_parameters
 from archiver.ocr.prep import normalise, pad_batch
-from archiver.ocr.recognizer import native_bf16
 from .synth import LineSynth
 
 
 class SynthStream(IterableDataset):
     """Endless batches of synthetic lines, grouped by width so padding stays small."""
 
-    def __init__(self, charset: Charset, batch_size: int, seed: int, stride: int):
-        self.charset, self.batch_size, self.seed, self.stride = charset, batch_size, seed, stride
+    def __init__(self, charset: Charset, batch_size: int, seed: int, cfg: ModelConfig):
+        self.charset, self.batch_size, self.seed = charset, batch_size, seed
+        self.stride, self.width_scale = cfg.stride, cfg.width_scale
 
     def __iter__(self):
         import cv2
@@ -48,7 +51,7 @@ class SynthStream(IterableDataset):
             batches = [pool[i:i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
             rng.shuffle(batches)
             for b in batches:
-                x, lengths = pad_batch([normalise(s.image) for s in b], self.stride)
+                x, lengths = pad_batch([normalise(s.image, self.width_scale) for s in b], self.stride)
                 targets = [index[c] for s in b for c in s.text]
                 target_lengths = [len(s.text) for s in b]
                 yield (torch.from_numpy(x), torch.from_numpy(lengths),
@@ -64,10 +67,11 @@ def lr_at(progress: float, base: float, warmup: float = 0.02) -> float:
 
 
 @torch.inference_mode()
-def predict(model: CRNN, images: list[np.ndarray], charset: Charset, batch_size: int = 64) -> list[str]:
+def predict(model: CRNN, images: list[np.ndarray], charset: Charset, width_scale: float = 1.0,
+            batch_size: int = 64) -> list[str]:
     """Texts for line images (uint8), in order; used for evaluation."""
     model.eval()
-    items = [normalise(im) for im in images]
+    items = [normalise(im, width_scale) for im in images]
     order = sorted(range(len(items)), key=lambda i: items[i].shape[1])
     out = [""] * len(items)
     for start in range(0, len(order), batch_size):
@@ -106,8 +110,9 @@ class Evaluator:
         except (OSError, ImportError) as exc:  # gov-dev is optional for training
             print(f"real evaluation lines unavailable: {exc}", file=sys.stderr)
 
-    def run(self, model: CRNN, charset: Charset) -> dict[str, float]:
-        return {name: corpus_cer(predict(model, imgs, charset), refs) for name, (imgs, refs) in self.sets.items()}
+    def run(self, model: CRNN, charset: Charset, width_scale: float) -> dict[str, float]:
+        return {name: corpus_cer(predict(model, imgs, charset, width_scale), refs)
+                for name, (imgs, refs) in self.sets.items()}
 
 
 def save_checkpoint(path: Path, model, opt, state: dict) -> None:
@@ -117,19 +122,42 @@ def save_checkpoint(path: Path, model, opt, state: dict) -> None:
 
 
 def export(run_dir: Path, dest: Path, which: str = "best") -> None:
-    """Write fp16 weights, config and charset for the recogniser."""
+    """Write fp16 weights, config and charset for the recogniser, and the ONNX graph made from them."""
     dest.mkdir(parents=True, exist_ok=True)
     ckpt = torch.load(run_dir / f"{which}.pt", map_location="cpu", weights_only=True)
     cfg = ModelConfig.load(run_dir / "config.json")
     half = {k: (v.half() if v.is_floating_point() else v) for k, v in ckpt["model"].items()}
-    torch.save(half, dest / "crnn.pt")
+    torch.save(half, dest / TORCH_FILE)
     cfg.save(dest / "config.json")
     Charset.load(run_dir / "charset.txt").save(dest / "charset.txt")
+    export_onnx(dest)
     print(f"exported {which} (step {ckpt['state']['step']}, {ckpt['state'].get('metrics')}) to {dest}")
 
 
-def _run_files(out: Path, init: str | None) -> tuple[Charset, ModelConfig]:
-    """The run's charset and model config: its own when resuming, else those of --init, else new ones."""
+def export_onnx(weights: Path) -> None:
+    """crnn.onnx beside crnn.pt, made from the fp16 weights as saved (both engines compute with the same
+    numbers), its metadata naming the crnn.pt it came from so that a stale graph is refused on load."""
+    import onnx
+
+    crnn = CRNN(ModelConfig.load(weights / "config.json"))
+    state = torch.load(weights / TORCH_FILE, map_location="cpu", weights_only=True)
+    crnn.load_state_dict({k: v.float() for k, v in state.items()})
+    net = Probabilities(crnn).eval()
+    tmp = weights / (ONNX_FILE + ".tmp")
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation notice, and an LSTM batch-size
+        warnings.simplefilter("ignore")  # caution that does not apply (no initial state is exported)
+        torch.onnx.export(net, (torch.zeros(1, 1, 32, 160),), str(tmp), input_names=["x"], output_names=["probs"],
+                          dynamic_axes={"x": {0: "n", 3: "w"}, "probs": {0: "n", 1: "t"}}, opset_version=17, dynamo=False)
+    graph = onnx.load(str(tmp))
+    entry = graph.metadata_props.add()
+    entry.key, entry.value = WEIGHTS_DIGEST, weights_digest(weights)
+    onnx.save(graph, str(tmp))
+    tmp.replace(weights / ONNX_FILE)
+
+
+def _run_files(out: Path, init: str | None, width_scale: float | None) -> tuple[Charset, ModelConfig]:
+    """The run's charset and model config: its own when resuming, else those of --init, else new ones
+    (a new run may set the width stretch; a resumed one keeps its own)."""
     if (out / "charset.txt").exists():
         return Charset.load(out / "charset.txt"), ModelConfig.load(out / "config.json")
     if init:
@@ -137,6 +165,8 @@ def _run_files(out: Path, init: str | None) -> tuple[Charset, ModelConfig]:
     else:
         charset = Charset.default()
         cfg = ModelConfig(num_classes=charset.num_classes, charset_digest=charset.digest)
+    if width_scale is not None:
+        cfg = replace(cfg, width_scale=width_scale)
     charset.save(out / "charset.txt")
     cfg.save(out / "config.json")
     return charset, cfg
@@ -152,7 +182,8 @@ def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, chars
         state.update(ckpt["state"])
         print(f"resumed at step {state['step']} ({state['seen']} lines, {state['elapsed'] / 3600:.2f} h)")
     elif init:
-        if ModelConfig.load(Path(init) / "config.json") != cfg or Charset.load(Path(init) / "charset.txt") != charset:
+        same_model = replace(ModelConfig.load(Path(init) / "config.json"), width_scale=cfg.width_scale) == cfg
+        if not same_model or Charset.load(Path(init) / "charset.txt") != charset:
             sys.exit(f"--init {init}: its config.json/charset.txt differ from this run's")
         state_dict = torch.load(Path(init) / "crnn.pt", map_location=device, weights_only=True)
         model.load_state_dict({k: v.float() for k, v in state_dict.items()})
@@ -176,9 +207,9 @@ def _step(model, opt, ctc, batch, device, use_bf16: bool) -> tuple[float, int]:
     return loss.item(), x.shape[0]
 
 
-def _evaluate(evaluator, model, charset, opt, state: dict, losses: list[float], out: Path, log) -> None:
+def _evaluate(evaluator, model, charset, cfg, opt, state: dict, losses: list[float], out: Path, log) -> None:
     """Measure, log a row, checkpoint last.pt, and best.pt when the key figure improved."""
-    metrics = evaluator.run(model, charset)
+    metrics = evaluator.run(model, charset, cfg.width_scale)
     state["metrics"] = metrics
     log.write(f"{state['step']}\t{state['seen']}\t{state['elapsed'] / 3600:.3f}\t{np.mean(losses[-200:]):.4f}\t"
               f"{opt.param_groups[0]['lr']:.2e}\t" + "\t".join(f"{v:.4f}" for v in metrics.values()) + "\n")
@@ -197,17 +228,18 @@ def train(args) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
-    charset, cfg = _run_files(out, args.init)
+    charset, cfg = _run_files(out, args.init, args.width_scale)
     model = CRNN(cfg).to(device)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     state = {"step": 0, "seen": 0, "elapsed": 0.0, "best": float("inf"), "metrics": None}
     _start_from(model, opt, state, out, args.init, cfg, charset, device)
-    print(f"model {count_parameters(model):,} parameters, {cfg.num_classes} classes, device {device}")
+    print(f"model {count_parameters(model):,} parameters, {cfg.num_classes} classes, width x{cfg.width_scale:g}, "
+          f"device {device}")
     evaluator = Evaluator(charset, n_synth=args.eval_synth, n_real_cjk=args.eval_real, n_real_num=args.eval_real // 2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg.stride), batch_size=None,
+    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg), batch_size=None,
                         num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         # fork after OpenMP/OpenCV thread pools exist deadlocks: start workers fresh
                         multiprocessing_context="spawn" if args.workers else None)
@@ -234,7 +266,7 @@ def train(args) -> None:
                   f"lr {opt.param_groups[0]['lr']:.2e} {state['elapsed'] / 3600:.2f}h", flush=True)
         done = state["elapsed"] >= budget or state["step"] >= args.max_steps
         if now - t_eval >= args.eval_minutes * 60 or done:
-            _evaluate(evaluator, model, charset, opt, state, losses, out, log)
+            _evaluate(evaluator, model, charset, cfg, opt, state, losses, out, log)
             t_eval = t_last = time.time()  # evaluation time does not count against the training budget
         if done:
             break
@@ -256,11 +288,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CPU")
     p.add_argument("--cpu", action="store_true", help="ignore CUDA")
+    p.add_argument("--width-scale", type=float, default=None,
+                   help="a new run's horizontal stretch of lines (ModelConfig.width_scale; default: that of --init, else 1)")
     p.add_argument("--init", metavar="DIR", help="start a new run from exported weights (e.g. archiver/ocr/weights)")
     p.add_argument("--export", metavar="DIR", help="export the run's best weights (fp16) to DIR and exit")
     p.add_argument("--which", default="best", choices=["best", "last"])
+    p.add_argument("--onnx", metavar="DIR", help="(re)write DIR/crnn.onnx from DIR/crnn.pt and exit")
     args = p.parse_args(argv)
-    if args.export:
+    if args.onnx:
+        export_onnx(Path(args.onnx))
+    elif args.export:
         export(Path(args.out), Path(args.export), args.which)
     else:
         train(args)

@@ -2,37 +2,12 @@
 per-column classifier trained with CTC."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
-
 import torch
 from torch import nn
 
+from .spec import ModelConfig
 
-@dataclass(frozen=True)
-class ModelConfig:
-    """Architecture settings; saved as JSON beside the weights and checked on load."""
-
-    num_classes: int
-    charset_digest: str
-    height: int = 32
-    channels: tuple[int, ...] = (32, 64, 128, 128, 192, 192, 256)
-    lstm_hidden: int = 128
-    lstm_layers: int = 2
-    dropout: float = 0.1
-    # Horizontal stride of the CNN: one output column per 8 input pixels (a hanzi at height 32
-    # gives about 4 columns, a digit 2: enough for CTC's blanks between repeats).
-    stride: int = 8
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> "ModelConfig":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["channels"] = tuple(data["channels"])
-        return cls(**data)
+__all__ = ["CRNN", "ModelConfig", "count_parameters"]
 
 
 def _conv(cin: int, cout: int, kernel=3, padding=1) -> list[nn.Module]:
@@ -77,3 +52,15 @@ class CRNN(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class Probabilities(nn.Module):
+    """The CRNN with its softmax, batch first: (N, 1, 32, W) -> (N, T, classes) probabilities. What
+    both inference engines run (PyTorch directly, ONNX Runtime as the exported graph)."""
+
+    def __init__(self, crnn: CRNN):
+        super().__init__()
+        self.crnn = crnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.crnn(x).float().softmax(2).permute(1, 0, 2)
