@@ -12,7 +12,7 @@ from archiver.ocr.charset import Charset, fold, gb2312_hanzi
 from archiver.ocr.decode import greedy_decode
 from archiver.ocr.metrics import cer
 from archiver.ocr.model import CRNN, ModelConfig
-from archiver.ocr.prep import HEIGHT, MAX_WIDTH, normalise, pad_batch, to_height
+from archiver.ocr.prep import HEIGHT, MAX_WIDTH, TAIL, normalise, pad_batch, to_height
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 from training.fonts import HELD_OUT_FONT, TRAINING_FONTS, coverage, require
 from training.render import RenderStyle, crop_line, draw_line
@@ -113,6 +113,15 @@ def test_tiny_model_learns():
         opt.step()
         losses.append(loss.item())
     assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:5])
+
+
+def test_lines_are_stretched_by_the_model_width_scale():
+    line = np.full((64, 300), 255, np.uint8)
+    line[20:44, 10:290] = 0
+    assert normalise(line).shape == (HEIGHT, 150)
+    assert normalise(line, 1.25).shape == (HEIGHT, 188)  # 300 * 32 / 64 * 1.25, rounded
+    x, lengths = pad_batch([normalise(line, 1.25), normalise(line)], stride=8)
+    assert x.shape[3] >= 188 + TAIL and list(lengths) == [188 // 8, 150 // 8]  # paper after the widest too
 
 
 def test_missing_weights_are_a_clear_error(tmp_path):
@@ -276,13 +285,15 @@ def test_a_training_run_starts_from_weights_resumes_and_exports(tmp_path):
     out, weights = tmp_path / "run", tmp_path / "exported"
     common = ["--out", str(out), "--batch", "4", "--workers", "0", "--threads", "1", "--fp32", "--cpu",
               "--eval-synth", "4", "--eval-real", "0"]
-    training.main(common + ["--init", str(DEFAULT_WEIGHTS), "--max-steps", "2"])
+    training.main(common + ["--init", str(DEFAULT_WEIGHTS), "--max-steps", "2", "--width-scale", "1.5"])
+    assert ModelConfig.load(out / "config.json").width_scale == 1.5  # a new run may choose the stretch
     first = torch.load(out / "last.pt", weights_only=True)["state"]
     assert first["step"] == 2 and first["seen"] == 8 and set(first["metrics"]) == {"synth"}
     training.main(common + ["--max-steps", "3"])  # resumes: one more step, not three
     assert torch.load(out / "last.pt", weights_only=True)["state"]["step"] == 3
     assert (out / "log.tsv").read_text(encoding="utf-8").count("\n") == 3  # header and one row per run
     training.main(["--out", str(out), "--export", str(weights), "--which", "last"])
+    assert ModelConfig.load(weights / "config.json").width_scale == 1.5  # kept by resuming and exporting
     saved = torch.load(weights / "crnn.pt", weights_only=True)
     assert {v.dtype for v in saved.values() if v.is_floating_point()} == {torch.float16}
     for engine in ("onnx", "torch"):  # the exported files load as a recogniser, the ONNX graph with them
