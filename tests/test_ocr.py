@@ -124,6 +124,16 @@ def test_lines_are_stretched_by_the_model_width_scale():
     assert x.shape[3] >= 188 + TAIL and list(lengths) == [188 // 8, 150 // 8]  # paper after the widest too
 
 
+def test_contrast_normalisation_uses_the_percentiles_of_the_line():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        line = np.where(rng.random((HEIGHT, int(rng.integers(8, 600)))) < 0.2, rng.integers(0, 90), rng.integers(180, 256))
+        line = line.astype(np.uint8)
+        paper, ink = np.percentile(line, 90), np.percentile(line, 2)
+        expected = np.clip((paper - line.astype(np.float32)) / max(paper - ink, 40.0), 0.0, 1.0)
+        assert np.allclose(normalise(line), expected, atol=1e-6)
+
+
 def test_missing_weights_are_a_clear_error(tmp_path):
     with pytest.raises(RecognizerUnavailable, match="no trained recogniser"):
         Recognizer(tmp_path)

@@ -27,13 +27,26 @@ def normalise(img: np.ndarray, width_scale: float = 1.0) -> np.ndarray:
     stretched by width_scale (the model's, see ModelConfig)."""
     if img.ndim == 3:
         img = img[..., :3].mean(axis=2)
-    img = img.astype(np.float32)
+    img = img.astype(np.uint8, copy=False)
     if img.shape[0] != HEIGHT or width_scale != 1.0:
-        img = to_height(img.astype(np.uint8), width_scale=width_scale).astype(np.float32)
-    paper = np.percentile(img, 90)
-    ink = np.percentile(img, 2)
+        img = to_height(img, width_scale=width_scale)
+    paper, ink = _percentiles(img, (90, 2))
     span = max(paper - ink, 40.0)
-    return np.clip((paper - img) / span, 0.0, 1.0)
+    return np.clip((paper - img.astype(np.float32)) / span, 0.0, 1.0)
+
+
+def _percentiles(img: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """np.percentile's (linear) values of a uint8 image, from its histogram: a tenth of the time."""
+    cum = np.cumsum(np.bincount(img.ravel(), minlength=256))
+    n = int(cum[-1])
+    out = []
+    for q in qs:
+        rank = q / 100.0 * (n - 1)
+        lo = int(np.floor(rank))
+        a = int(np.searchsorted(cum, lo, side="right"))
+        b = int(np.searchsorted(cum, min(lo + 1, n - 1), side="right"))
+        out.append(a + (rank - lo) * (b - a))
+    return out
 
 
 def pad_batch(items: list[np.ndarray], stride: int) -> tuple[np.ndarray, np.ndarray]:
