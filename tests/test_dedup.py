@@ -29,6 +29,19 @@ def test_rescan_keeps_its_page_hash_and_another_page_does_not():
     assert hamming(page_hash(a), page_hash(other)) > 10
 
 
+def test_page_hash_is_imagehash_phash_bit_for_bit():
+    """Archives made before the hash was computed here keep matching: the same 64 bits as imagehash's."""
+    import imagehash
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    pages = [page_image(BODY), rescan(page_image(BODY)), np.full((300, 200, 3), 255, np.uint8)]
+    pages += [rng.integers(0, 256, (int(rng.integers(8, 300)), int(rng.integers(8, 300)), 3)).astype(np.uint8)
+              for _ in range(40)]
+    for rgb in pages:
+        assert page_hash(rgb) == str(imagehash.phash(Image.fromarray(rgb).convert("L")))
+
+
 def test_text_similarity_tolerates_ocr_slips_but_not_other_content():
     text = "".join(BODY) * 3
     slipped = text.replace("安全", "安仝", 2).replace("通知", "通如", 1)
