@@ -1,5 +1,6 @@
 """CPU thread pools, set once from one setting (ocr.threads): OpenCV's and torch's in this process, and
-OpenMP/BLAS's for processes started from it. Several worker processes share the machine's cores:
+OpenMP/BLAS's for processes started from it (ONNX Runtime's session is given the same number when the
+recogniser is built). Several worker processes share the machine's cores:
 each gets its share (worker_threads), so that two workers on two cores do not run four threads."""
 from __future__ import annotations
 
