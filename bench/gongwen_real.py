@@ -359,9 +359,11 @@ def score(docs: list[RealDoc], variants: tuple[str, ...], layouts: tuple[str, ..
     from archiver.config import Settings
 
     settings = Settings()
-    # The readings depend on the recogniser, its decoder and page analysis: a change to any reads again.
-    vision = b"".join(p.read_bytes() for p in sorted((ROOT / "archiver" / "vision").glob("*.py")))
-    weights_tag = hashlib.sha256((settings.ocr.weights / "crnn.pt").read_bytes() + vision
+    # The readings depend on the recogniser (weights, config, code), its decoder and page analysis: a
+    # change to any reads again.
+    code = b"".join(p.read_bytes() for folder in ("vision", "ocr") for p in sorted((ROOT / "archiver" / folder).glob("*.py")))
+    weights_tag = hashlib.sha256((settings.ocr.weights / "crnn.pt").read_bytes()
+                                 + (settings.ocr.weights / "config.json").read_bytes() + code
                                  + settings.ocr.decoder.encode()).hexdigest()[:10]
     reader_box: list = []
     results: dict[tuple[str, str], dict[str, list[bool]]] = {}
