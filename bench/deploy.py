@@ -13,7 +13,6 @@ import argparse
 import statistics
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +26,8 @@ from archiver.ocr.prep import normalise, pad_batch
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS
 from archiver.ocr.spec import ModelConfig
 from bench import govdev
-from bench.ocr import score
+from bench.ocr import score_by_kind, scanned_cuts
 from bench.report import write_section
-from bench.scansim import simulate
 
 
 def onnx_int8(src: Path, dest: Path, ops: list[str] | None) -> Path:
@@ -73,8 +71,7 @@ def main(argv=None) -> None:
     cfg, charset = ModelConfig.load(args.weights / "config.json"), Charset.load(args.weights / "charset.txt")
     root = govdev.default_root()
     lines = govdev.select(govdev.read_lines(root), args.cjk, args.num, seed=2)
-    damage = lambda img, doc, page: simulate(img, args.level, seed=zlib.crc32(f"{doc}:{page}".encode()))  # noqa: E731
-    cuts = govdev.cut_lines(root, lines, dpi=200, page_filter=damage)
+    cuts = scanned_cuts(root, lines, args.level)
     items = [normalise(c, cfg.width_scale) for _, c in cuts]
     order = sorted(range(len(items)), key=lambda i: items[i].shape[1])
     batches = []
@@ -106,8 +103,7 @@ def main(argv=None) -> None:
             base = statistics.median(times["pytorch fp32"])
             for name, (_, size) in runs.items():
                 p = preds[name]
-                cjk = score([t for t, c in zip(p, is_cjk) if c], [r for r, c in zip(refs, is_cjk) if c])
-                num = score([t for t, c in zip(p, is_cjk) if not c], [r for r, c in zip(refs, is_cjk) if not c])
+                cjk, num = score_by_kind(p, refs, is_cjk)
                 agree = np.mean([a == b for a, b in zip(p, preds["pytorch fp32"])])
                 med = statistics.median(times[name])
                 rows.append((threads, name, cjk[0], num[0], agree, 1000 * med / len(items), base / med, size))

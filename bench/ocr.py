@@ -73,6 +73,19 @@ def score(preds, refs):
     return errs / max(1, chars), exact / max(1, len(refs))
 
 
+def score_by_kind(preds, refs, is_cjk) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(CER, exact share) of the CJK-bearing lines and of the others (numeric)."""
+    def of(kind: bool):
+        return score([p for p, c in zip(preds, is_cjk) if c == kind], [r for r, c in zip(refs, is_cjk) if c == kind])
+    return of(True), of(False)
+
+
+def scanned_cuts(root: Path, lines, level: str):
+    """The gov-dev line crops of `lines` from pages damaged by a simulated scan at `level` (fixed seeds)."""
+    damage = lambda img, doc, page: simulate(img, level, seed=zlib.crc32(f"{doc}:{page}".encode()))  # noqa: E731
+    return govdev.cut_lines(root, lines, dpi=200, page_filter=damage)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cjk", type=int, default=400, help="CJK-bearing lines sampled")
@@ -89,8 +102,7 @@ def main(argv=None) -> None:
     lines = govdev.select(govdev.read_lines(root), args.cjk, args.num, seed=args.seed)
     rows = []
     for level in args.levels:
-        damage = lambda img, doc, page: simulate(img, level, seed=zlib.crc32(f"{doc}:{page}".encode()))  # noqa: E731
-        cuts = govdev.cut_lines(root, lines, dpi=200, page_filter=damage)
+        cuts = scanned_cuts(root, lines, level)
         images = [c for _, c in cuts]
         refs = [ln.text for ln, _ in cuts]
         is_cjk = np.array([ln.has_cjk for ln, _ in cuts])
@@ -98,8 +110,7 @@ def main(argv=None) -> None:
             preds, dt = {"ours": lambda: run_ours(images, args.threads, weights=args.weights),
                          "ours+lm": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights),
                          "tesseract": lambda: run_tesseract(images), "rapidocr": lambda: run_rapidocr(images)}[engine]()
-            cjk_cer, cjk_exact = score([p for p, c in zip(preds, is_cjk) if c], [r for r, c in zip(refs, is_cjk) if c])
-            num_cer, num_exact = score([p for p, c in zip(preds, is_cjk) if not c], [r for r, c in zip(refs, is_cjk) if not c])
+            (cjk_cer, cjk_exact), (num_cer, num_exact) = score_by_kind(preds, refs, is_cjk)
             rows.append((level, engine, cjk_cer, cjk_exact, num_cer, num_exact, len(images) / dt))
             print(f"{level:7s} {engine:10s} CJK CER {cjk_cer:6.2%} exact {cjk_exact:6.1%} | numeric CER {num_cer:6.2%} "
                   f"exact {num_exact:6.1%} | {len(images) / dt:6.1f} lines/s {1000 * dt / len(images):6.2f} ms/line",

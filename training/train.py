@@ -23,8 +23,8 @@ from torch.utils.data import DataLoader, IterableDataset
 from archiver.ocr.charset import Charset, score_normalise
 from archiver.ocr.decode import greedy_decode
 from archiver.ocr.metrics import cer
-from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, WEIGHTS_DIGEST, native_bf16, weights_digest
-from archiver.ocr.model import CRNN, ModelConfig, Probabilities, count_parameters
+from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, WEIGHTS_DIGEST, TorchNet, native_bf16, weights_digest
+from archiver.ocr.model import CRNN, ModelConfig, count_parameters
 from archiver.ocr.prep import normalise, pad_batch
 from .synth import LineSynth
 
@@ -139,10 +139,7 @@ def export_onnx(weights: Path) -> None:
     numbers), its metadata naming the crnn.pt it came from so that a stale graph is refused on load."""
     import onnx
 
-    crnn = CRNN(ModelConfig.load(weights / "config.json"))
-    state = torch.load(weights / TORCH_FILE, map_location="cpu", weights_only=True)
-    crnn.load_state_dict({k: v.float() for k, v in state.items()})
-    net = Probabilities(crnn).eval()
+    net = TorchNet(weights, ModelConfig.load(weights / "config.json"), threads=1, precision="fp32").net
     tmp = weights / (ONNX_FILE + ".tmp")
     with warnings.catch_warnings():  # the TorchScript exporter's deprecation notice, and an LSTM batch-size
         warnings.simplefilter("ignore")  # caution that does not apply (no initial state is exported)
