@@ -542,3 +542,26 @@ def test_an_upside_down_punctuated_page_is_turned_without_reading_a_line():
     unsure = CountingReader()
     analyse_page(page_image(["二〇二四年部门预算表", "一般公共预算财政拨款支出表", "基本支出项目支出合计"] * 2), reader=unsure)
     assert unsure.crops > 0  # no marks: the reader is asked
+
+
+def test_pieces_found_while_despeckling_are_the_pages_own():
+    """despeckled hands its connected pieces on (text height, text direction): they must be what a fresh
+    labelling of the despeckled page finds, with the dust taken off, so sharing them changes nothing."""
+    from archiver.vision.orient import direction_ratio
+    from archiver.vision.pieces import find_pieces
+    from archiver.vision.preprocess import despeckled
+    from archiver.vision.segment import text_height
+
+    rgb = text_page()[0].copy()
+    rng = np.random.default_rng(3)
+    for y, x in zip(rng.integers(0, rgb.shape[0], 40), rng.integers(0, rgb.shape[1], 40)):
+        cv2.circle(rgb, (int(x), int(y)), 2, (0, 0, 0), -1)  # dust on the paper
+    page, pieces = despeckled(binarise(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)))
+    fresh = find_pieces(page)
+    _, shared_stats = pieces.live_stats()
+    _, fresh_stats = fresh.live_stats()
+    assert len(shared_stats) < len(pieces.stats) - 1  # some dust was taken off
+    assert np.array_equal(shared_stats, fresh_stats)
+    assert np.array_equal(pieces.labels > 0, page > 0)
+    assert text_height(page, pieces) == text_height(page) > 0
+    assert direction_ratio(page, None, pieces) == direction_ratio(page) > 1.25

@@ -61,8 +61,14 @@ def seal_strokes(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Ink fade, uneven light, blur, noise, JPEG, binarisation: applied at the final height."""
+LOW_RES = 0.25  # share of lines scanned at low resolution (down and up again)
+
+
+def photometric(img: np.ndarray, rng: random.Random, low_res: float = LOW_RES) -> np.ndarray:
+    """Ink fade, uneven light, blur, noise, JPEG, binarisation: applied at the final height.
+
+    `low_res` is the share of lines that are also scanned at low resolution; half of those at the
+    fax-like end (a third to half of the height), where poor scans lose most."""
     out = img.astype(np.float32)
     h, w = out.shape
     if rng.random() < 0.1:  # grey fill behind the text, as in a shaded table cell
@@ -93,8 +99,8 @@ def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
     if rng.random() < 0.4:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.choice([rng.randint(40, 60), rng.randint(30, 90)])])
         out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
-    if rng.random() < 0.25:  # low resolution: down and up again (to a third, as a 100 dpi scan)
-        f = rng.uniform(0.33, 0.8)
+    if rng.random() < low_res:  # low resolution: down and up again (to a third, as a 100 dpi scan)
+        f = rng.uniform(0.33, 0.5) if rng.random() < 0.5 else rng.uniform(0.33, 0.8)
         small = cv2.resize(out, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return out

@@ -25,11 +25,12 @@ class LineSynth:
     """Draws (image, label) pairs. Deterministic for a seed."""
 
     def __init__(self, charset: Charset, seed: int = 0, fonts: tuple[FontSpec, ...] = TRAINING_FONTS,
-                 damage: bool = True):
+                 damage: bool = True, low_res: float = augment.LOW_RES):
         self.rng = random.Random(seed)
         self.text = TextSource(charset, seed=seed + 1)
         self.fonts = require(fonts)  # every one, or FontMissing naming the package to install
         self.damage = damage
+        self.low_res = low_res
 
     def style(self) -> RenderStyle:
         r = self.rng
@@ -51,7 +52,7 @@ class LineSynth:
             img = augment.condense(img, r)
         img = to_height(img)
         if self.damage:
-            img = augment.photometric(img, r)
+            img = augment.photometric(img, r, self.low_res)
         return img
 
     def sample(self) -> Sample:

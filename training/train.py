@@ -26,14 +26,15 @@ from archiver.ocr.metrics import cer
 from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, WEIGHTS_DIGEST, TorchNet, native_bf16, weights_digest
 from archiver.ocr.model import CRNN, ModelConfig, count_parameters
 from archiver.ocr.prep import normalise, pad_batch
+from . import augment
 from .synth import LineSynth
 
 
 class SynthStream(IterableDataset):
     """Endless batches of synthetic lines, grouped by width so padding stays small."""
 
-    def __init__(self, charset: Charset, batch_size: int, seed: int, cfg: ModelConfig):
-        self.charset, self.batch_size, self.seed = charset, batch_size, seed
+    def __init__(self, charset: Charset, batch_size: int, seed: int, cfg: ModelConfig, low_res: float):
+        self.charset, self.batch_size, self.seed, self.low_res = charset, batch_size, seed, low_res
         self.stride, self.width_scale = cfg.stride, cfg.width_scale
 
     def __iter__(self):
@@ -42,7 +43,7 @@ class SynthStream(IterableDataset):
         cv2.setNumThreads(1)
         info = torch.utils.data.get_worker_info()
         seed = self.seed * 1000 + (info.id if info else 0)
-        synth = LineSynth(self.charset, seed=seed)
+        synth = LineSynth(self.charset, seed=seed, low_res=self.low_res)
         rng = random.Random(seed)
         index = self.charset.index
         while True:
@@ -236,7 +237,7 @@ def train(args) -> None:
           f"device {device}")
     evaluator = Evaluator(charset, n_synth=args.eval_synth, n_real_cjk=args.eval_real, n_real_num=args.eval_real // 2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg), batch_size=None,
+    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg, args.low_res), batch_size=None,
                         num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         # fork after OpenMP/OpenCV thread pools exist deadlocks: start workers fresh
                         multiprocessing_context="spawn" if args.workers else None)
@@ -283,6 +284,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eval-synth", type=int, default=400)
     p.add_argument("--eval-real", type=int, default=300, help="real gov-dev lines with hanzi to measure on (0: none)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--low-res", type=float, default=augment.LOW_RES,
+                   help="share of synthetic lines also scanned at low resolution (poor, fax-like scans)")
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CPU")
     p.add_argument("--cpu", action="store_true", help="ignore CUDA")
     p.add_argument("--width-scale", type=float, default=None,

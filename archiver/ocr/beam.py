@@ -160,17 +160,30 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
         cand[t] = [(c, math.log(max(v, 1e-30))) for v, c in lst if c != 0]
     blank_lp = {t: math.log(max(float(probs[t, 0]), 1e-30)) for t in unc.tolist()}
 
-    # beams: prefix -> [pb, pnb]; hist: prefix -> LM history
+    # beams: prefix -> [pb, pnb]; hist: prefix -> LM history, made when a prefix is first scored (most
+    # prefixes are pruned before they are ever extended by a hanzi)
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF]}
     hist: dict[tuple[int, ...], tuple[int, ...]] = {(): lm.empty_hist} if use_lm else {}
     lm_cache: dict[tuple[tuple[int, ...], int], float] = {}
+
+    def history(l):
+        h = hist.get(l)
+        if h is None:
+            n = len(l) - 1
+            while l[:n] not in hist:
+                n -= 1
+            h = hist[l[:n]]
+            for k in range(n, len(l)):
+                h = lm.extend(h, lm_id[l[k]])
+                hist[l[:k + 1]] = h
+        return h
 
     def lm_terms(pending):
         """LM term (weight * ln p + bonus) of each (prefix, class) in pending, batched."""
         out = [0.0] * len(pending)
         todo = []
         for i, (l, c) in enumerate(pending):
-            key = (hist[l], lm_id[c])
+            key = (history(l), lm_id[c])
             v = lm_cache.get(key)
             if v is None:
                 todo.append((i, key))
@@ -192,8 +205,6 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
         e = new.get(nl)
         if e is None:
             new[nl] = [NEG_INF, val]
-            if use_lm and nl not in hist:
-                hist[nl] = lm.extend(hist[l], lm_id[c])
         else:
             e[1] = _lse(e[1], val)
 

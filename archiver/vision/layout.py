@@ -14,8 +14,9 @@ import numpy as np
 from archiver.document import Box
 from archiver.vision.orient import (CLEAR_RATIO, ConfidenceReader, choose_upright, direction_ratio, pick_sample, turn,
                                     upright_by_marks)
-from archiver.vision.preprocess import (binarise, despeckle, estimate_skew, normalise_background, rotate, rotate_binary,
+from archiver.vision.preprocess import (binarise, despeckled, estimate_skew, normalise_background, rotate, rotate_binary,
                                         stretch_contrast)
+from archiver.vision.pieces import Pieces
 from archiver.vision.red import separate_red
 from archiver.vision.segment import find_lines, reading_order, text_height
 
@@ -136,10 +137,10 @@ def _half_turn(u: _Upright) -> _Upright:
     return _Upright((u.k + 2) % 4, u.angle, np.ascontiguousarray(u.gray[::-1, ::-1]), reading_order(flipped, ch))
 
 
-def _in_rows(binary: np.ndarray, ch: float) -> bool:
+def _in_rows(binary: np.ndarray, pieces: Pieces, ch: float) -> bool:
     """Whether the ink stands in rows, as text does: closing gaps of a character and a half sideways
     joins text into words and lines, while dust, strewn at random, mostly stays apart."""
-    n = cv2.connectedComponents(binary, connectivity=8)[0] - 1
+    n = int(np.count_nonzero(pieces.alive))
     if n < 2:
         return False
     g = max(2, int(round(1.5 * ch)))
@@ -159,8 +160,8 @@ def _clean(src: np.ndarray):
     # colour 21 with it, 26 without; grey 15 and 16).
     inside = red.seal > 0
     darker[inside] = gray[inside]
-    binary = despeckle(binarise(darker))
-    return red, gray, binary, text_height(binary)
+    binary, pieces = despeckled(binarise(darker))
+    return red, gray, binary, pieces, text_height(binary, pieces)
 
 
 def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_pixels: int = MAX_PIXELS) -> PageLayout:
@@ -173,15 +174,15 @@ def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_
     if H * W > max_pixels:
         scale = (max_pixels / float(H * W)) ** 0.5
         src = cv2.resize(src, (max(1, int(W * scale)), max(1, int(H * scale))), interpolation=cv2.INTER_AREA)
-    red, gray, binary, ch = _clean(src)
-    if MIN_TEXT_HEIGHT > ch >= 4 and min(src.shape[:2]) < SMALL_PAGE and _in_rows(binary, ch):
+    red, gray, binary, pieces, ch = _clean(src)
+    if MIN_TEXT_HEIGHT > ch >= 4 and min(src.shape[:2]) < SMALL_PAGE and _in_rows(binary, pieces, ch):
         # Small type (a scan at 100-150 dpi): the page is enlarged until its characters are about as tall
         # as at 200 dpi, where every constant of the stages below was measured, and analysed again.
         f = min(MAX_UPSCALE, TEXT_HEIGHT / ch)
         src = cv2.resize(src, (int(round(src.shape[1] * f)), int(round(src.shape[0] * f))), interpolation=cv2.INTER_CUBIC)
         scale = src.shape[1] / float(W)
-        red, gray, binary, ch = _clean(src)
-    ratio = direction_ratio(binary, ch)
+        red, gray, binary, pieces, ch = _clean(src)
+    ratio = direction_ratio(binary, ch, pieces)
     if ratio >= CLEAR_RATIO:
         axes = [0]
     elif ratio <= 1.0 / CLEAR_RATIO:

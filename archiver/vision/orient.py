@@ -14,6 +14,7 @@ from typing import Callable, Protocol, Sequence
 import cv2
 import numpy as np
 
+from archiver.vision.pieces import Pieces, find_pieces
 from archiver.vision.segment import text_height
 
 # direction_ratio beyond which the text direction is taken from geometry alone.
@@ -38,7 +39,7 @@ class ConfidenceReader(Protocol):
     def read(self, images: list[np.ndarray]) -> list: ...
 
 
-def direction_ratio(binary: np.ndarray, char_h: float | None = None) -> float:
+def direction_ratio(binary: np.ndarray, char_h: float | None = None, pieces: Pieces | None = None) -> float:
     """How much more the ink joins up sideways than downwards: above 1 the lines run across the
     image, below 1 down it; 1.0 when it cannot tell (no ink).
 
@@ -46,21 +47,23 @@ def direction_ratio(binary: np.ndarray, char_h: float | None = None) -> float:
     character apart; lines stand further apart than that. So closing gaps of half a character
     sideways joins far more pieces than closing them downwards, on prose and on tables of numbers
     alike (a row-profile test is fooled by tables, whose columns line up as well as their rows).
+    pieces: those of this binary page, if the caller has them.
     """
     b = (np.asarray(binary) > 0).astype(np.uint8)
     if b.ndim != 2 or min(b.shape) < 8 or not b.any():
         return 1.0
-    ch = text_height(b) if char_h is None else char_h
+    if pieces is None:
+        pieces = find_pieces(b)
+    ch = text_height(b, pieces) if char_h is None else char_h
     if ch < 3:
         return 1.0
     # Table rules and grids would swallow the text they run along when closing downwards, and on a
     # skewed scan they are not straight runs of pixels: drop every piece far longer than a glyph.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
-    long_piece = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > 5 * ch
-    long_piece[0] = False
+    stats = pieces.stats
+    long_piece = (np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > 5 * ch) & pieces.alive
     if long_piece.any():
         b = b.copy()
-        b[long_piece[labels]] = 0
+        b[long_piece[pieces.labels]] = 0
     g = max(2, int(round(0.5 * ch)))
     across = cv2.connectedComponents(cv2.dilate(b, np.ones((1, g), np.uint8)), connectivity=8)[0] - 1
     down = cv2.connectedComponents(cv2.dilate(b, np.ones((g, 1), np.uint8)), connectivity=8)[0] - 1

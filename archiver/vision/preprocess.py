@@ -8,6 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from archiver.vision.pieces import Pieces, find_pieces
+
 PAPER = 255
 
 
@@ -183,7 +185,13 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
 
 
 def despeckle(binary: np.ndarray, size: float = 0.006, reach: float = 0.02) -> np.ndarray:
-    """Binary page without dust: small blobs with no other ink anywhere near them.
+    """Binary page without dust (see despeckled)."""
+    return despeckled(binary, size, reach)[0]
+
+
+def despeckled(binary: np.ndarray, size: float = 0.006, reach: float = 0.02) -> tuple[np.ndarray, Pieces]:
+    """Binary page without dust: small blobs with no other ink anywhere near them; and the page's pieces
+    of ink (vision/pieces.py), the dust among them marked as taken off, for the stages that need them.
 
     Size alone cannot tell dust from 。，、 or a decimal point, but position can: punctuation sits
     beside a character, while dust lands on empty paper. Both limits are fractions of the page's short
@@ -191,17 +199,18 @@ def despeckle(binary: np.ndarray, size: float = 0.006, reach: float = 0.02) -> n
     """
     b = (np.asarray(binary) > 0).astype(np.uint8)
     if b.ndim != 2 or min(b.shape) < 16 or not b.any():
-        return b * 255
+        return b * 255, find_pieces(b if b.ndim == 2 else np.zeros((1, 1), np.uint8))
     short = min(b.shape)
     # Dust has a physical size, so a small image still gets a floor of a few pixels; punctuation is
     # protected by its neighbours, not by its size.
     max_side = max(6, int(round(size * short)))
     r = max(4, int(round(reach * short)))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
+    found = find_pieces(b)
+    stats = found.stats
     x, y, w, h, area = (stats[1:, i] for i in range(5))
     small = np.flatnonzero((w <= max_side) & (h <= max_side)) + 1
     if len(small) == 0:
-        return b * 255
+        return b * 255, found
     integral = cv2.integral(b)
     H, W = b.shape
     sx, sy = stats[small, 0], stats[small, 1]
@@ -213,11 +222,14 @@ def despeckle(binary: np.ndarray, size: float = 0.006, reach: float = 0.02) -> n
     budget = max(8, int(round(2 * max_side * max_side / 5)))
     lonely = small[around <= stats[small, 4] + budget]
     if len(lonely) == 0:
-        return b * 255
-    drop = np.zeros(n, dtype=bool)
+        return b * 255, found
+    drop = np.zeros(len(stats), dtype=bool)
     drop[lonely] = True
-    b[drop[labels]] = 0
-    return b * 255
+    gone = drop[found.labels]
+    b[gone] = 0
+    found.labels[gone] = 0
+    found.alive[lonely] = False
+    return b * 255, found
 
 
 def rotate_binary(binary: np.ndarray, angle: float) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 
 from archiver.document import Box
 from archiver.vision.order import reading_order
+from archiver.vision.pieces import Pieces, find_pieces
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,18 @@ class Rulings:
     vertical: np.ndarray
 
 
-def text_height(binary: np.ndarray) -> float:
+def text_height(binary: np.ndarray, pieces: Pieces | None = None) -> float:
     """Typical character height in pixels, from the connected components of the page (0 if none);
-    characters of two lines set solid that touch are not taken for one tall character."""
-    b = (np.asarray(binary) > 0).astype(np.uint8)
+    characters of two lines set solid that touch are not taken for one tall character. pieces: those
+    of this binary page, if the caller has them (despeckled returns them)."""
+    b = np.asarray(binary)
     if b.ndim != 2 or not b.any():
         return 0.0
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
-    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    if pieces is None:
+        pieces = find_pieces(b)
+    labels = pieces.labels
+    label_of, stats = pieces.live_stats()
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     H, W = b.shape
     # Whole table grids and specks say nothing about the type size.
     keep = (h >= 4) & (w >= 2) & (h < H / 4) & (w < W / 4) & (w < 6 * h)
@@ -40,14 +45,14 @@ def text_height(binary: np.ndarray) -> float:
     # part height, and dot leaders or stipple make many tiny pieces: an area-weighted upper quantile
     # sits on the full glyph height.
     hk, area = h[keep], (w[keep] * h[keep]).astype(np.float64)
-    ids = np.flatnonzero(keep) + 1
+    ids = label_of[keep]
     height = _quantile(hk, area, 0.6)
     if height <= 1.3 * _quantile(w[keep], area, 0.6):
         return height
     # Glyphs taller than they are wide: Latin text, or lines set solid whose characters touch the
     # line above or below, so that two characters count as one tall piece. Such a piece has a waist,
     # a narrow row in its middle where the two touch; the height is measured again without them.
-    x, y = stats[1:, cv2.CC_STAT_LEFT][keep], stats[1:, cv2.CC_STAT_TOP][keep]
+    x, y = stats[:, cv2.CC_STAT_LEFT][keep], stats[:, cv2.CC_STAT_TOP][keep]
     wk = w[keep]
     waisted = np.zeros(len(hk), dtype=bool)
     for i in np.flatnonzero(hk >= 0.75 * height):
