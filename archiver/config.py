@@ -14,7 +14,7 @@ import yaml
 
 from .errors import ConfigError
 from .fields import RETENTIONS
-from .ocr.engines import ENGINES, PRECISIONS
+from .ocr.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS
 from .resources import RULES, TEMPLATES, WEIGHTS
 
 
@@ -47,8 +47,8 @@ class Ocr:
     weights: Path = WEIGHTS  # crnn.pt + crnn.onnx + config.json + charset.txt + lm.npz, shipped in the package
     threads: int = 2
     batch_size: int = 32
-    # onnx: ONNX Runtime runs crnn.onnx (faster here, no torch in the worker); torch: PyTorch runs crnn.pt
-    engine: str = "onnx"
+    # onnx-int8 / onnx: ONNX Runtime runs crnn-int8.onnx / crnn.onnx (faster here, no torch in the worker); torch: PyTorch runs crnn.pt
+    engine: str = DEFAULT_ENGINE
     # torch engine only. auto: bfloat16 for the CNN where the CPU has native bf16 (AVX-512 BF16 / AMX), else float32
     precision: str = "auto"
     low_confidence: float = 0.6  # lines below this are marked in the site

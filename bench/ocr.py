@@ -24,10 +24,10 @@ from bench.report import write_section
 from bench.scansim import simulate
 
 
-def run_ours(images, threads: int, decoder: str = "greedy", weights: Path | None = None):
+def run_ours(images, threads: int, decoder: str = "greedy", weights: Path | None = None, engine: str = "onnx"):
     from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 
-    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder)
+    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder, engine=engine)
     t = time.perf_counter()
     out = [r.text for r in rec.read(images)]
     return out, time.perf_counter() - t
@@ -92,7 +92,8 @@ def main(argv=None) -> None:
     ap.add_argument("--num", type=int, default=200, help="numeric/other lines sampled")
     ap.add_argument("--levels", nargs="+", default=["clean", "office", "poor"])
     ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "tesseract", "rapidocr"],
-                    help="ours: greedy CTC decoding; ours+lm: beam search with the character language model")
+                    help="ours: greedy CTC decoding; ours+lm: beam search with the character language model; "
+                         "ours-int8, ours-int8+lm: the same on the INT8 graph (ocr.engine: onnx-int8)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
     ap.add_argument("--seed", type=int, default=2)
@@ -109,6 +110,9 @@ def main(argv=None) -> None:
         for engine in args.engines:
             preds, dt = {"ours": lambda: run_ours(images, args.threads, weights=args.weights),
                          "ours+lm": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights),
+                         "ours-int8": lambda: run_ours(images, args.threads, weights=args.weights, engine="onnx-int8"),
+                         "ours-int8+lm": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights,
+                                                          engine="onnx-int8"),
                          "tesseract": lambda: run_tesseract(images), "rapidocr": lambda: run_rapidocr(images)}[engine]()
             (cjk_cer, cjk_exact), (num_cer, num_exact) = score_by_kind(preds, refs, is_cjk)
             rows.append((level, engine, cjk_cer, cjk_exact, num_cer, num_exact, len(images) / dt))

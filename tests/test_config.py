@@ -38,7 +38,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     ("ocr:\n  threads: two\n", "ocr.threads must be an integer"),
     ("ocr:\n  threads: 0\n", "ocr.threads must be between"),
     ("dedup:\n  action: delete\n", "dedup.action must be one of mark, skip"),
-    ("ocr:\n  engine: tensorrt\n", "ocr.engine must be one of onnx, torch"),
+    ("ocr:\n  engine: tensorrt\n", "ocr.engine must be one of onnx, onnx-int8, torch"),
     ("intake:\n  use_text_layer: 1\n", "intake.use_text_layer must be true or false"),
     ("paths: [1, 2]\n", "paths must be a mapping"),
     ("ocr: {threads: [\n", "not valid YAML"),

@@ -177,7 +177,7 @@ def test_repeated_digits_are_read_exactly_in_a_font_never_seen_in_training(recog
 
 
 def test_the_beam_decoder_needs_its_language_model(tmp_path):
-    for name in ("crnn.pt", "crnn.onnx", "config.json", "charset.txt"):
+    for name in ("crnn.pt", "crnn.onnx", "crnn-int8.onnx", "config.json", "charset.txt"):
         (tmp_path / name).write_bytes((DEFAULT_WEIGHTS / name).read_bytes())
     with pytest.raises(RecognizerUnavailable, match="lm.npz is missing"):
         Recognizer(tmp_path, decoder="beam")
@@ -230,7 +230,7 @@ def test_bf16_reads_agree_with_fp32():
 def test_unknown_precision_or_engine_is_refused():
     with pytest.raises(ValueError, match="precision"):
         Recognizer(DEFAULT_WEIGHTS, precision="int8")
-    with pytest.raises(ValueError, match="engine must be one of onnx, torch"):
+    with pytest.raises(ValueError, match="engine must be one of onnx, onnx-int8, torch"):
         Recognizer(DEFAULT_WEIGHTS, engine="tensorrt")
 
 
@@ -255,6 +255,34 @@ def test_onnx_runtime_reads_as_pytorch_does_alone_or_in_a_batch():
         assert all(abs(a.confidence - b.confidence) < 0.05 for a, b in zip(alone, reference))
 
 
+def test_the_int8_graph_reads_nearly_as_the_reference_does(tmp_path):
+    """crnn-int8.onnx (INT8 convolutions, calibrated on synthetic lines) reads what fp32 reads, give or
+    take a character; and like crnn.onnx it is refused when it was made from other weights."""
+    import onnx
+
+    ts = TextSource(Charset.default(), seed=7, corpus=[])
+    rng = random.Random(8)
+    images, texts = [], []
+    for i in range(12):
+        texts.append(ts.sample())
+        canvas, em = draw_line(texts[-1], TRAINING_FONTS[i % len(TRAINING_FONTS)], RenderStyle(size=rng.randint(26, 44)))
+        images.append(crop_line(canvas, em, 245, rng, jitter=0.1))
+    fp32 = Recognizer(DEFAULT_WEIGHTS, threads=2, engine="onnx").read(images)
+    int8 = Recognizer(DEFAULT_WEIGHTS, threads=2, engine="onnx-int8").read(images)
+    assert sum(len(r.text) for r in fp32) > 60
+    differ = sum(cer(a.text, b.text) * len(b.text) for a, b in zip(int8, fp32))
+    assert differ <= 2, [(a.text, b.text) for a, b in zip(int8, fp32) if a.text != b.text]
+    _copy_weights(tmp_path, ("crnn.pt", "config.json", "charset.txt"))
+    with pytest.raises(RecognizerUnavailable, match="ocr.engine is onnx-int8 but .*crnn-int8.onnx is missing"):
+        Recognizer(tmp_path, engine="onnx-int8")
+    graph = onnx.load(str(DEFAULT_WEIGHTS / "crnn-int8.onnx"))
+    for entry in graph.metadata_props:
+        entry.value = "0" * 64
+    onnx.save(graph, str(tmp_path / "crnn-int8.onnx"))
+    with pytest.raises(RecognizerUnavailable, match="not exported from the crnn.pt beside it"):
+        Recognizer(tmp_path, engine="onnx-int8")
+
+
 def _copy_weights(dest, names=("crnn.pt", "crnn.onnx", "config.json", "charset.txt")):
     for name in names:
         (dest / name).write_bytes((DEFAULT_WEIGHTS / name).read_bytes())
@@ -265,17 +293,17 @@ def test_a_missing_or_stale_onnx_graph_is_a_clear_error(tmp_path):
 
     _copy_weights(tmp_path, ("crnn.pt", "config.json", "charset.txt"))
     with pytest.raises(RecognizerUnavailable, match="crnn.onnx is missing"):
-        Recognizer(tmp_path)
+        Recognizer(tmp_path, engine="onnx")
     assert Recognizer(tmp_path, engine="torch").engine == "torch"  # the reference path needs only crnn.pt
     graph = onnx.load(str(DEFAULT_WEIGHTS / "crnn.onnx"))
     for entry in graph.metadata_props:
         entry.value = "0" * 64  # as if exported from other weights than the crnn.pt beside it
     onnx.save(graph, str(tmp_path / "crnn.onnx"))
     with pytest.raises(RecognizerUnavailable, match="not exported from the crnn.pt beside it"):
-        Recognizer(tmp_path)
+        Recognizer(tmp_path, engine="onnx")
     (tmp_path / "crnn.onnx").write_bytes(b"not a graph")
     with pytest.raises(RecognizerUnavailable, match="does not load"):
-        Recognizer(tmp_path)
+        Recognizer(tmp_path, engine="onnx")
 
 
 def test_reading_lines_with_onnx_runtime_never_imports_torch():
@@ -308,6 +336,6 @@ def test_a_training_run_starts_from_weights_resumes_and_exports(tmp_path):
     assert ModelConfig.load(weights / "config.json").width_scale == 1.5  # kept by resuming and exporting
     saved = torch.load(weights / "crnn.pt", weights_only=True)
     assert {v.dtype for v in saved.values() if v.is_floating_point()} == {torch.float16}
-    for engine in ("onnx", "torch"):  # the exported files load as a recogniser, the ONNX graph with them
+    for engine in ("onnx", "onnx-int8", "torch"):  # the exported files load as a recogniser, the ONNX graphs with them
         (reading,) = Recognizer(weights, decoder="greedy", engine=engine).read([np.full((32, 64), 255, np.uint8)])
         assert 0.0 <= reading.confidence <= 1.0

@@ -137,7 +137,8 @@ def export(run_dir: Path, dest: Path, which: str = "best") -> None:
 
 def export_onnx(weights: Path) -> None:
     """crnn.onnx beside crnn.pt, made from the fp16 weights as saved (both engines compute with the same
-    numbers), its metadata naming the crnn.pt it came from so that a stale graph is refused on load."""
+    numbers), its metadata naming the crnn.pt it came from so that a stale graph is refused on load; and
+    crnn-int8.onnx from it (training/quantize.py)."""
     import onnx
 
     net = TorchNet(weights, ModelConfig.load(weights / "config.json"), threads=1, precision="fp32").net
@@ -151,6 +152,9 @@ def export_onnx(weights: Path) -> None:
     entry.key, entry.value = WEIGHTS_DIGEST, weights_digest(weights)
     onnx.save(graph, str(tmp))
     tmp.replace(weights / ONNX_FILE)
+    from .quantize import quantize_onnx
+
+    quantize_onnx(weights)
 
 
 def _run_files(out: Path, init: str | None, width_scale: float | None) -> tuple[Charset, ModelConfig]:
@@ -293,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--init", metavar="DIR", help="start a new run from exported weights (e.g. archiver/ocr/weights)")
     p.add_argument("--export", metavar="DIR", help="export the run's best weights (fp16) to DIR and exit")
     p.add_argument("--which", default="best", choices=["best", "last"])
-    p.add_argument("--onnx", metavar="DIR", help="(re)write DIR/crnn.onnx from DIR/crnn.pt and exit")
+    p.add_argument("--onnx", metavar="DIR", help="(re)write DIR/crnn.onnx and DIR/crnn-int8.onnx from DIR/crnn.pt and exit")
     args = p.parse_args(argv)
     if args.onnx:
         export_onnx(Path(args.onnx))

@@ -1,6 +1,7 @@
-"""The recogniser's network on one of two engines, from the same weights: ONNX Runtime runs
-crnn.onnx (the default: faster on these CPUs, and a worker that reads lines never imports torch),
-PyTorch runs crnn.pt (the reference path; bf16 for the CNN where the CPU computes it natively).
+"""The recogniser's network on one of its engines, from the same weights: ONNX Runtime runs crnn.onnx
+(fp32; a worker that reads lines never imports torch) or crnn-int8.onnx (the same graph with INT8
+convolutions, training/quantize.py), PyTorch runs crnn.pt (the reference path; bf16 for the CNN where
+the CPU computes it natively).
 Both take a padded batch (N, 1, 32, W) and give probabilities (N, W / stride, classes)."""
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from archiver.errors import RecognizerUnavailable
 
 from .spec import ModelConfig
 
-ENGINES = ("onnx", "torch")
+ENGINES = ("onnx", "onnx-int8", "torch")
+# INT8 convolutions: 1.2-1.4x the lines per second of fp32 with the CER within 0.01 points at every scan
+# level (bench.ocr on 600 gov-dev lines, with the language model; docs/benchmarks.md)
+DEFAULT_ENGINE = "onnx-int8"
 PRECISIONS = ("auto", "bf16", "fp32")  # of the torch engine
 TORCH_FILE = "crnn.pt"
 ONNX_FILE = "crnn.onnx"  # exported from crnn.pt by `python -m training.train --export`
+ONNX_INT8_FILE = "crnn-int8.onnx"  # crnn.onnx with INT8 convolutions, written by the same export
+ONNX_FILES = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}
 WEIGHTS_DIGEST = "crnn_pt_sha256"  # the ONNX file's metadata: the crnn.pt it was exported from
 
 
@@ -34,12 +40,12 @@ def native_bf16() -> bool:
 
 
 class OnnxNet:
-    def __init__(self, weights: Path, threads: int):
+    def __init__(self, weights: Path, threads: int, engine: str = "onnx"):
         import onnxruntime as ort
 
-        path = weights / ONNX_FILE
+        path = weights / ONNX_FILES[engine]
         if not path.is_file():
-            raise RecognizerUnavailable(f"ocr.engine is onnx but {path} is missing "
+            raise RecognizerUnavailable(f"ocr.engine is {engine} but {path} is missing "
                                         f"(python -m training.train --export writes it; or set ocr.engine: torch)")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads

@@ -14,7 +14,7 @@ from archiver.resources import WEIGHTS
 from .beam import beam_decode
 from .charset import Charset
 from .decode import greedy_decode
-from .engines import ENGINES, PRECISIONS, TORCH_FILE, OnnxNet, TorchNet
+from .engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, TORCH_FILE, OnnxNet, TorchNet
 from .lm import CharLM
 from .prep import MAX_WIDTH, TAIL, normalise, pad_batch
 from .spec import ModelConfig
@@ -42,7 +42,7 @@ class Recognizer:
 
     def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
                  precision: str = "auto", decoder: str = "greedy", lm_weight: float = 0.3, beam_width: int = 8,
-                 engine: str = "onnx"):
+                 engine: str = DEFAULT_ENGINE):
         weights = Path(weights)
         _check_files(weights)
         if decoder not in DECODERS:
@@ -67,7 +67,7 @@ class Recognizer:
                 f"charset {self.charset.digest}/{self.charset.num_classes})")
         self.engine = engine
         # precision applies to PyTorch only (ONNX Runtime runs the exported graph in fp32)
-        self.net = OnnxNet(weights, threads) if engine == "onnx" else TorchNet(weights, self.config, threads, precision)
+        self.net = TorchNet(weights, self.config, threads, precision) if engine == "torch" else OnnxNet(weights, threads, engine)
         self.batch_size = batch_size
 
     def decode(self, probs: np.ndarray, length: int) -> tuple[list[int], float]:
