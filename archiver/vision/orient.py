@@ -65,6 +65,8 @@ def direction_ratio(binary: np.ndarray, char_h: float | None = None, pieces: Pie
         b = b.copy()
         b[long_piece[pieces.labels]] = 0
     g = max(2, int(round(0.5 * ch)))
+    x, y, w, h = cv2.boundingRect(b)  # counting pieces needs only the ink and a margin the closing can reach
+    b = b[max(0, y - g):y + h + g, max(0, x - g):x + w + g]
     across = cv2.connectedComponents(cv2.dilate(b, np.ones((1, g), np.uint8)), connectivity=8)[0] - 1
     down = cv2.connectedComponents(cv2.dilate(b, np.ones((g, 1), np.uint8)), connectivity=8)[0] - 1
     return (down + 1.0) / (across + 1.0)
