@@ -28,6 +28,13 @@ CLEAR_RATIO = 1.25
 # both ways) are read as before.
 MIN_MARKS = 8
 MARK_RATIO = 3.0
+# Reading for which way up: the first FIRST_READS of a page's sample lines are read as they are and turned,
+# and the others only when the mean confidences differ by less than CLEAR_GAP. Measured on 30 gov-dev pages
+# (office scans, each upright and turned 180 degrees): 51 of 60 pairs differed by 0.25 or more on 3 lines,
+# every one the right way; where 3 lines read the wrong way round, they differed by 0.03 (six lines: 0.05
+# and 0.07, the right way).
+FIRST_READS = 3
+CLEAR_GAP = 0.3
 # A mark: no side over MARK_SIZE of its line's height, in the line's top or bottom MARK_BAND.
 MARK_SIZE = 0.4
 MARK_BAND = 0.4
@@ -145,7 +152,8 @@ def pick_sample(boxes: Sequence[tuple[int, int, int, int]], k: int = 8) -> list[
 
 def choose_upright(candidates: Sequence[int], crops_for: Callable[[int], list[np.ndarray]],
                    reader: ConfidenceReader | None) -> int:
-    """Of the quarter turns in candidates (pairs 180 degrees apart), the one the reader prefers."""
+    """Of the quarter turns in candidates (pairs 180 degrees apart), the one the reader prefers. The first
+    FIRST_READS crops of a pair are read first; the rest only when those leave it close (CLEAR_GAP)."""
     best, best_conf = candidates[0], -1.0
     if reader is None:
         return best
@@ -153,7 +161,13 @@ def choose_upright(candidates: Sequence[int], crops_for: Callable[[int], list[np
         crops = crops_for(k)
         if not crops:
             continue
-        as_is, flipped = upside_down_votes(crops, reader)
+        first = crops[:FIRST_READS]
+        as_is, flipped = upside_down_votes(first, reader)
+        rest = crops[FIRST_READS:]
+        if rest and abs(as_is - flipped) < CLEAR_GAP:
+            more_as_is, more_flipped = upside_down_votes(rest, reader)
+            n, m = len(first), len(rest)
+            as_is, flipped = (n * as_is + m * more_as_is) / (n + m), (n * flipped + m * more_flipped) / (n + m)
         for kk, conf in ((k, as_is), ((k + 2) % 4, flipped)):
             if conf > best_conf:
                 best, best_conf = kk, conf
