@@ -111,6 +111,8 @@ def ingest(pipeline: Pipeline, paths: list[Path], workers: int, progress: bool =
     parallel = workers > 1 and len(heavy) > 1
     share = worker_threads(settings.ocr.threads, workers) if parallel else settings.ocr.threads
     job_settings = dataclasses.replace(settings, ocr=dataclasses.replace(settings.ocr, threads=share))
+    if parallel:  # longest first, so that no worker is left with a long document when the others are done
+        heavy.sort(key=lambda item: -item[1])
     jobs = [_Job(src, job_settings, pipeline.rules) for src, _ in heavy]
     if parallel:  # each worker takes its share of ocr.threads for OpenCV, torch and BLAS, set as it starts
         pool = mp.get_context("spawn").Pool(workers, initializer=set_threads, initargs=(share,))

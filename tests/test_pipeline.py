@@ -283,3 +283,20 @@ def test_the_recogniser_warms_up_in_a_thread_and_a_failure_waits_for_the_first_p
         q.reader()
     p.db.close()
     q.db.close()
+
+
+def test_two_workers_store_every_file_once_longest_first(archive_config, tmp_path):
+    """ingest --workers 2: each file stored once with all its pages, the longest document handed out
+    first (a worker is never left alone with it at the end), and the archive as one worker leaves it."""
+    from archiver.batch import ingest
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    lengths = {"a.pdf": 1, "b.pdf": 3, "c.pdf": 2}
+    for name, n in lengths.items():
+        text_pdf(drop / name, [[f"{name}第{k + 1}页", "关于做好档案数字化工作的通知", f"文号{n}{k}"] for k in range(n)])
+    pipeline = make_pipeline(settings_for(archive_config), keep_source=True)
+    outcomes = ingest(pipeline, [drop], workers=2, progress=False)
+    assert [(o.path.name, o.status, o.pages) for o in outcomes] == [("b.pdf", "stored", 3), ("c.pdf", "stored", 2),
+                                                                     ("a.pdf", "stored", 1)]
+    assert len({repository_path(pipeline, o.document_id) for o in outcomes}) == 3  # three archived files
