@@ -91,7 +91,7 @@ def main(argv=None) -> None:
     ap.add_argument("--cjk", type=int, default=400, help="CJK-bearing lines sampled")
     ap.add_argument("--num", type=int, default=200, help="numeric/other lines sampled")
     ap.add_argument("--levels", nargs="+", default=["clean", "office", "poor"])
-    ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "tesseract", "rapidocr"],
+    ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "ours-int8+lm", "tesseract", "rapidocr"],
                     help="ours: greedy CTC decoding; ours+lm: beam search with the character language model; "
                          "ours-int8, ours-int8+lm: the same on the INT8 graph (ocr.engine: onnx-int8)")
     ap.add_argument("--threads", type=int, default=2)

@@ -183,6 +183,7 @@ def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_
         scale = src.shape[1] / float(W)
         red, gray, binary, pieces, ch = _clean(src)
     ratio = direction_ratio(binary, ch, pieces)
+    del pieces  # its labels are a full page of int32: not held through the stages below
     if ratio >= CLEAR_RATIO:
         axes = [0]
     elif ratio <= 1.0 / CLEAR_RATIO:
