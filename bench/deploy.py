@@ -21,7 +21,7 @@ from torch import nn
 
 from archiver.ocr.charset import Charset
 from archiver.ocr.decode import greedy_decode
-from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, OnnxNet, TorchNet
+from archiver.ocr.engines import ONNX_FILE, ONNX_INT8_FILE, TORCH_FILE, OnnxNet, TorchNet
 from archiver.ocr.prep import normalise, pad_batch
 from archiver.ocr.recognizer import DEFAULT_WEIGHTS
 from archiver.ocr.spec import ModelConfig
@@ -45,6 +45,9 @@ def variants(weights: Path, cfg: ModelConfig, tmp: Path, threads: int) -> dict:
     out = {"pytorch fp32": (reference, (weights / TORCH_FILE).stat().st_size),
            "pytorch int8 (dynamic)": (int8, None),
            "onnxruntime fp32": (OnnxNet(weights, threads), (weights / ONNX_FILE).stat().st_size)}
+    if (weights / ONNX_INT8_FILE).is_file():  # the shipped INT8 graph (static, convolutions only)
+        out["onnxruntime int8 static convolutions"] = (OnnxNet(weights, threads, "onnx-int8"),
+                                                        (weights / ONNX_INT8_FILE).stat().st_size)
     for name, ops in (("onnxruntime int8 (dynamic)", None),
                       # INT8 convolutions (ConvInteger) are slow on many CPUs: the LSTM and classifier alone
                       ("onnxruntime int8 LSTM+classifier", ["LSTM", "MatMul", "Gemm"])):
