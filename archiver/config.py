@@ -44,7 +44,7 @@ class Intake:
 
 @dataclass(frozen=True)
 class Ocr:
-    weights: Path = WEIGHTS  # crnn.pt + crnn.onnx + config.json + charset.txt + lm.npz, shipped in the package
+    weights: Path = WEIGHTS  # crnn.pt + crnn.onnx + crnn-int8.onnx + config.json + charset.txt + lm.npz, shipped in the package
     threads: int = 2
     batch_size: int = 32
     # onnx-int8 / onnx: ONNX Runtime runs crnn-int8.onnx / crnn.onnx (faster here, no torch in the worker); torch: PyTorch runs crnn.pt

@@ -3,8 +3,8 @@ synthetic lines (never on gov-dev or gongwen-real).
 
 Dynamic INT8 is slow for convolutions on these CPUs (ConvInteger) and they are 60 % of the forward
 pass, so the activation ranges are fixed ahead from CALIBRATION_LINES rendered lines instead. Weights
-are per output channel; the LSTM and the classifier stay fp32 (INT8 there cost more accuracy than it
-saved time; measured with bench.deploy). Which graph a reader runs is `ocr.engine` (onnx | onnx-int8)."""
+are per output channel; the LSTM and the classifier stay fp32 (INT8 of the classifier's MatMul cost
++0.30 CER points on bench.ocr's 600 office-scan gov-dev lines, greedy). Which graph a reader runs is `ocr.engine` (onnx | onnx-int8)."""
 from __future__ import annotations
 
 import tempfile
@@ -17,14 +17,14 @@ from archiver.ocr.engines import ONNX_FILE, ONNX_INT8_FILE, WEIGHTS_DIGEST
 from archiver.ocr.prep import normalise, pad_batch
 from archiver.ocr.spec import ModelConfig
 
-CALIBRATION_LINES = 512  # 96 gave clean-scan CER +0.07 points against fp32, 512 -0.04 (bench.deploy)
+from .synth import LineSynth
+
+CALIBRATION_LINES = 512  # on bench.ocr's clean lines, greedy: 96 gave CER +0.07 points against fp32, 512 -0.04
 CALIBRATION_BATCH = 16
 CALIBRATION_SEED = 123
 
 
 def calibration_batches(weights: Path, lines: int = CALIBRATION_LINES) -> list[np.ndarray]:
-    from .synth import LineSynth
-
     cfg = ModelConfig.load(weights / "config.json")
     synth = LineSynth(Charset.load(weights / "charset.txt"), seed=CALIBRATION_SEED)
     items = sorted((normalise(synth.sample().image, cfg.width_scale) for _ in range(lines)), key=lambda a: a.shape[1])

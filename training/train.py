@@ -27,6 +27,7 @@ from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, WEIGHTS_DIGEST, TorchNet
 from archiver.ocr.model import CRNN, ModelConfig, count_parameters
 from archiver.ocr.prep import normalise, pad_batch
 from . import augment
+from .quantize import quantize_onnx
 from .synth import LineSynth
 
 
@@ -152,8 +153,6 @@ def export_onnx(weights: Path) -> None:
     entry.key, entry.value = WEIGHTS_DIGEST, weights_digest(weights)
     onnx.save(graph, str(tmp))
     tmp.replace(weights / ONNX_FILE)
-    from .quantize import quantize_onnx
-
     quantize_onnx(weights)
 
 

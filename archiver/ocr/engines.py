@@ -14,15 +14,15 @@ from archiver.errors import RecognizerUnavailable
 
 from .spec import ModelConfig
 
-ENGINES = ("onnx", "onnx-int8", "torch")
-# INT8 convolutions: 1.2-1.4x the lines per second of fp32 with the CER within 0.01 points at every scan
-# level (bench.ocr on 600 gov-dev lines, with the language model; docs/benchmarks.md)
-DEFAULT_ENGINE = "onnx-int8"
 PRECISIONS = ("auto", "bf16", "fp32")  # of the torch engine
 TORCH_FILE = "crnn.pt"
 ONNX_FILE = "crnn.onnx"  # exported from crnn.pt by `python -m training.train --export`
 ONNX_INT8_FILE = "crnn-int8.onnx"  # crnn.onnx with INT8 convolutions, written by the same export
-ONNX_FILES = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}
+ONNX_FILES = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}  # the ONNX Runtime engines and their graphs
+ENGINES = (*ONNX_FILES, "torch")
+# INT8 convolutions: 1.2-1.4x the lines per second of fp32 with the CER within 0.01 points at every scan
+# level (bench.ocr on 600 gov-dev lines, with the language model; docs/benchmarks.md)
+DEFAULT_ENGINE = "onnx-int8"
 WEIGHTS_DIGEST = "crnn_pt_sha256"  # the ONNX file's metadata: the crnn.pt it was exported from
 
 

@@ -66,7 +66,7 @@ class Recognizer:
                 f"(config {self.config.charset_digest}/{self.config.num_classes}, "
                 f"charset {self.charset.digest}/{self.charset.num_classes})")
         self.engine = engine
-        # precision applies to PyTorch only (ONNX Runtime runs the exported graph in fp32)
+        # precision applies to PyTorch only (ONNX Runtime runs the exported graph: fp32, or INT8 convolutions)
         self.net = TorchNet(weights, self.config, threads, precision) if engine == "torch" else OnnxNet(weights, threads, engine)
         self.batch_size = batch_size
 
