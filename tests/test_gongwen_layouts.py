@@ -134,3 +134,49 @@ def test_minutes_are_titled_by_their_heading_and_dated_at_the_top():
     m = extract([MINUTES])
     assert (m.title, m.doc_type, m.date) == ("某市人民政府常务会议纪要", "纪要", "2024-03-05")
     assert m.doc_number is None  # 第12期 is an issue number, not a 发文字号
+
+
+FOUR_LINES = """某省人民政府办公厅
+关于进一步加强和改进
+全省机关档案数字化
+与电子文件归档工作的通知
+某政办发〔2022〕31号
+各市人民政府，省政府各部门：
+为做好档案工作，现将有关事项通知如下。
+一、提高认识
+某省人民政府办公厅
+2022年9月14日
+（本文有删减）"""
+
+
+def test_a_title_over_four_lines_with_a_note_that_text_was_cut():
+    m = extract([FOUR_LINES])
+    assert m.title == "某省人民政府办公厅关于进一步加强和改进全省机关档案数字化与电子文件归档工作的通知"
+    assert (m.doc_type, m.issuer, m.doc_number) == ("通知", "某省人民政府办公厅", "某政办发〔2022〕31号")
+    assert (m.date, m.note) == ("2022-09-14", "本文有删减")  # the note is no title line and no date
+
+
+APPROVING = """某省人民政府批转省财政厅关于
+2023年预算执行情况报告的通知
+某政发〔2023〕5号
+各市人民政府：
+省人民政府同意省财政厅《关于2023年预算执行情况的报告》，现转发给你们，请认真贯彻执行。
+某省人民政府
+2023年3月8日"""
+
+ISSUING = """某市人民政府办公室关于印发某市档案
+事业发展规划的通知
+某政办发〔2021〕40号
+各区人民政府：
+《某市档案事业发展规划》已经市政府同意，现印发给你们。
+某市人民政府办公室
+2021年11月2日"""
+
+
+def test_an_approving_or_issuing_notice_is_issued_by_who_approves_or_issues():
+    m = extract([APPROVING])  # 批转: the issuer is who approves, not 省财政厅 whose report it carries
+    assert (m.issuer, m.doc_type, m.date) == ("某省人民政府", "通知", "2023-03-08")
+    assert m.title == "某省人民政府批转省财政厅关于2023年预算执行情况报告的通知"  # a year inside a title line
+    m = extract([ISSUING])
+    assert (m.issuer, m.doc_type) == ("某市人民政府办公室", "通知")
+    assert m.title == "某市人民政府办公室关于印发某市档案事业发展规划的通知"
