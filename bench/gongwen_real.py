@@ -43,6 +43,7 @@ from PIL import Image
 
 from archiver.classify.gongwen import extract
 from archiver.classify.patterns import dates_in, norm
+from training import fonts
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "gongwen-real" / "docs.jsonl"
@@ -53,8 +54,8 @@ FIELDS = ("title", "doc_type", "issuer", "doc_number", "date")
 SCAN_DPI = 200
 SCANSIM = (ROOT / "bench" / "scansim.py").read_bytes() + b"ends=2"  # and the pages a scan keeps
 
-BODY_FONT = ("UMing", "/usr/share/fonts/truetype/arphic/uming.ttc", 0)
-TITLE_FONT = ("ZenHei", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0)
+BODY_FONT = ("UMing", str(fonts.path_of("AR PL UMing CN")), fonts.by_name("AR PL UMing CN").index)
+TITLE_FONT = ("ZenHei", str(fonts.path_of("WenQuanYi Zen Hei")), fonts.by_name("WenQuanYi Zen Hei").index)
 RED = (0.78, 0.05, 0.05)
 MM = 72 / 25.4
 
