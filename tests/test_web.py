@@ -254,12 +254,38 @@ def test_never_serves_the_database_the_work_folder_or_a_listing(web, tmp_path):
     assert status == 404 and b"1.html" not in body
 
 
-def test_reading_can_require_a_token(make_server):
+def eventually(check, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"not true after {timeout} s")
+        time.sleep(0.3)
+
+
+def test_reading_can_require_a_token(make_server, tmp_path):
     web = make_server("web: {read_access: token}\n")
     assert web.json("GET", "/api/v1/documents?q=x", token=None)[0] == 401
     assert web.request("GET", "/", token=None)[0] == 401
     assert web.json("GET", "/api/v1/documents?q=x")[0] == 200
     assert web.json("GET", "/api/v1/health", token=None)[0] == 200
+    # The built static site is as closed as the pages (it is rebuilt after the document is stored).
+    web.wait_final(web.upload(("a.pdf", pdf_bytes(tmp_path, NOTICE)))[1]["jobs"][0]["id"])
+    site = ("/site/", "/site/index.html", "/site/search-index.js", "/site/doc/1.html")
+    eventually(lambda: [web.request("GET", p)[0] for p in site] == [200] * 4)
+    assert [web.request("GET", p, token=None)[0] for p in site] == [401] * 4
+    status, _, body = web.request("GET", "/site/doc/1.html", token=None)
+    assert "普府发" not in body.decode()
+
+
+def test_a_cookie_signed_post_from_another_site_is_refused(web):
+    cookie = {"Cookie": f"archiver_token={web.token}"}
+    status, body = web.json("POST", "/api/v1/failures/1/retry", token=None,
+                            headers={**cookie, "Origin": "http://evil.example"})
+    assert status == 403 and "another site" in body["error"]
+    for same_site in ({**cookie, "Origin": web.url}, cookie):  # this server's own page; no Origin at all
+        assert web.json("POST", "/api/v1/failures/1/retry", token=None, headers=same_site)[0] == 404
+    # A bearer token is not sent by a browser on its own: no Origin check for it.
+    assert web.json("POST", "/api/v1/failures/1/retry", headers={"Origin": "http://evil.example"})[0] == 404
 
 
 def test_bad_requests_get_a_json_message(web):

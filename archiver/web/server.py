@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from ..config import Settings
 from ..errors import (ArchiveLocked, ArchiverError, CorruptFile, NotFound, QueryError, StorageBusy, UnsupportedFile,
                       UsageError)
-from . import api, pages
+from . import api, auth, pages
 from .receive import Refused
 from .service import WebArchive
 
@@ -106,7 +106,7 @@ def create_app(settings: Settings, watch: bool | None = None) -> FastAPI:
     app.mount("/static/web", StaticFiles(directory=settings.site.templates / "web" / "static"), name="web-static")
     app.mount("/static", StaticFiles(directory=settings.site.templates / "static"), name="static")
     settings.paths.site.mkdir(parents=True, exist_ok=True)
-    app.mount("/site", StaticFiles(directory=settings.paths.site, html=True), name="site")
+    app.mount("/site", auth.ReadGuard(StaticFiles(directory=settings.paths.site, html=True)), name="site")
     _error_handlers(app)
     return app
 
