@@ -208,8 +208,7 @@ class Pipeline:
                     return self.still_arriving(source, start)
                 return self.store(doc, start)
         except jobs.JobHeld as exc:  # queue: celery: a live worker has this file already
-            message = f"{shown(path.name)}: being processed by {exc.worker}"
-            return Outcome(path, Status.HELD, seconds=time.monotonic() - start, message=message)
+            return self.held(path, exc, start)
         except StorageBusy as exc:  # passing fault: the file stays in the inbox for the next try
             return self.busy(path, source, exc, start)
         except ArchiverError as exc:  # including "no trained recogniser"
@@ -233,13 +232,24 @@ class Pipeline:
             name = uploads.client_name(s, source.sha256, source.path.name)
         return replace(source, name=name) if name else source
 
+    def preflight(self, source: SourceFile, start: float) -> Outcome | None:
+        """`claim` for a caller that goes on to other files (ingest): None when the file is to be
+        analysed, else its outcome, with a held job, a busy database and a refusal handled as `process` does."""
+        try:
+            return self.claim(source, start)
+        except jobs.JobHeld as exc:
+            return self.held(source.path, exc, start)
+        except StorageBusy as exc:
+            return self.busy(source.path, source, exc, start)
+        except ArchiverError as exc:  # e.g. cut short watch.max_interrupted times
+            return self.fail(source.path, exc.message, start, sha=source.sha256)
+
     def store_analysed(self, doc: Document, start: float) -> Outcome:
-        """Store a document that was analysed elsewhere (ingest's worker processes), with the same job
-        bookkeeping as `process`: exact duplicates first, the job begun, a busy database noted as a retry."""
+        """Store a document that was claimed (`preflight`) and then analysed elsewhere (ingest's worker
+        processes), with the same bookkeeping as `process`: a busy database noted as a retry."""
         src = doc.source
         try:
-            dropped = self.claim(src, start)
-            return dropped if dropped is not None else self.store(doc, start)
+            return self.store(doc, start)
         except StorageBusy as exc:
             return self.busy(src.path, src, exc, start)
         except ArchiverError as exc:
@@ -255,6 +265,11 @@ class Pipeline:
             return self.drop_exact_duplicate(source, existing, start)
         self.begin_job(source)
         return None
+
+    def held(self, path: Path, exc: jobs.JobHeld, start: float) -> Outcome:
+        """Another live worker has this file: seen again later."""
+        message = f"{shown(path.name)}: being processed by {exc.worker}"
+        return Outcome(path, Status.HELD, seconds=time.monotonic() - start, message=message)
 
     def busy(self, path: Path, source: SourceFile | None, exc: StorageBusy, start: float) -> Outcome:
         """A passing fault (database held, disk full): nothing stored, the file stays for a later try."""
