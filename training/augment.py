@@ -61,6 +61,27 @@ def seal_strokes(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return out.astype(np.uint8)
 
 
+def lifted_seal(img: np.ndarray, rng: random.Random, paper: int) -> np.ndarray:
+    """What lifting a seal off a grey page leaves of the text under it: the paper shows through where
+    the seal's ring and star lay (its thick parts are taken to paper, and any stroke of the text under
+    them with it), with a faint edge of the lifted ink here and there."""
+    h, w = img.shape
+    mask = np.zeros_like(img, dtype=np.uint8)
+    cx, r = rng.randint(0, w), rng.randint(2 * h, 5 * h)
+    cy = rng.choice([rng.randint(-r, 0), rng.randint(h, h + r)])  # the ring crosses the line
+    cv2.circle(mask, (cx, cy), r, 255, max(2, h // 7))
+    if rng.random() < 0.5:  # a point of the star, a thick wedge through a character or two
+        x, y = rng.randint(0, w), rng.randint(0, h)
+        pts = np.array([[x, y - h], [x + h // 3, y + h], [x - h // 3, y + h]], np.int32)
+        cv2.fillConvexPoly(mask, pts, 255)
+    out = img.copy()
+    out[mask > 0] = paper
+    if rng.random() < 0.5:  # the lift's soft edge
+        edge = cv2.morphologyEx(mask, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+        out[edge] = np.minimum(out[edge], rng.randint(150, 220))
+    return out
+
+
 LOW_RES = 0.25  # share of lines scanned at low resolution (down and up again)
 
 

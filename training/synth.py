@@ -48,6 +48,8 @@ class LineSynth:
             img = augment.table_rules(img, r, style.ink)
         if self.damage and r.random() < 0.08:
             img = augment.seal_strokes(img, r)
+        elif self.damage and r.random() < 0.04:
+            img = augment.lifted_seal(img, r, style.paper)
         if self.damage and r.random() < 0.5:
             img = augment.condense(img, r)
         img = to_height(img)
