@@ -123,6 +123,7 @@ class Web:
     max_upload_mb: float = 200.0  # a larger upload is refused with 413 (and never above intake.max_file_mb)
     max_files: int = 50  # files in one POST /documents
     ocr_cache: int = 256  # POST /ocr results kept, by the file's sha256
+    ocr_max_pages: int = 20  # POST /ocr answers while the client waits: a longer file goes through the inbox
     watch: bool = True  # watch the inbox in the server's process when no daemon does
 
 
@@ -157,7 +158,7 @@ _RANGES = {
     "celery.stale_seconds": (1.0, 86400.0), "celery.requeue_seconds": (1.0, 604800.0),
     "celery.visibility_timeout": (1.0, 604800.0),
     "web.port": (0, 65535), "web.max_upload_mb": (0.001, 1_000_000.0), "web.max_files": (1, 10000),
-    "web.ocr_cache": (0, 100000),
+    "web.ocr_cache": (0, 100000), "web.ocr_max_pages": (1, 100000),
 }
 
 

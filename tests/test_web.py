@@ -224,6 +224,25 @@ def test_ocr_reads_without_storing_and_answers_repeats_from_the_cache(web, tmp_p
     assert web.json("GET", "/api/v1/stats")[1]["documents"] == 0 and not any(web.settings.paths.inbox.glob("*.png"))
 
 
+def test_ocr_refuses_long_or_unreadable_files_by_the_clients_name(make_server, tmp_path):
+    web = make_server("web: {ocr_max_pages: 3}\nintake: {max_pages: 2}\n")
+    three = pdf_bytes(tmp_path, [["一"], ["二"], ["三"]])
+    status, body = web.upload(("三页.pdf", three), path="/api/v1/ocr")
+    assert status == 413 and body["error"] == "三页.pdf: 3 pages, more than the limit of 2 (intake.max_pages)"
+    status, body = web.upload(("unreadable.pdf", b"%PDF-1.4\n%%EOF garbage"), path="/api/v1/ocr")
+    assert status == 422 and body["error"].startswith("unreadable.pdf") and ".upload-" not in body["error"]
+    status, body = web.upload(("broken.png", scan_png()[:3000]), path="/api/v1/ocr")
+    assert status == 422 and "broken.png" in body["error"] and ".upload-" not in body["error"]
+    assert not [p for p in web.settings.paths.inbox.rglob("*") if p.is_file()]
+
+
+def test_ocr_has_its_own_smaller_page_limit(make_server, tmp_path):
+    web = make_server("web: {ocr_max_pages: 1}\n")
+    status, body = web.upload(("两页.pdf", pdf_bytes(tmp_path, [["一"], ["二"]])), path="/api/v1/ocr")
+    assert status == 413 and body["error"] == "两页.pdf: 2 pages, more than the limit of 1 (web.ocr_max_pages)"
+    assert web.upload(("两页.pdf", pdf_bytes(tmp_path, [["一"], ["二"]])))[0] == 202  # the inbox takes it
+
+
 def test_a_failed_upload_shows_its_reason_and_can_be_retried_once(web):
     status, body = web.upload(("unreadable.pdf", b"%PDF-1.4\n%%EOF garbage"))
     assert status == 422 and "unreadable.pdf" in body["error"]  # refused at once: poppler cannot count its pages

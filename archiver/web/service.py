@@ -30,6 +30,12 @@ from .receive import Received, Refused
 UPLOAD_FOLDER = ".uploads"  # hidden, inside the inbox: on its file system, skipped by the watcher
 
 
+def client_named(exc: ArchiverError, r: Received) -> ArchiverError:
+    """The same error with the client's file name where poppler or Pillow named the temp file they read."""
+    message = exc.message.replace(shown(str(r.path)), r.name).replace(shown(r.path.name), r.name)
+    return type(exc)(message)
+
+
 @dataclass(frozen=True)
 class Hit:
     """A search result as the pages and the API show it: the hit, and the first line that holds a term."""
@@ -88,21 +94,23 @@ class WebArchive:
         self.db.close()
 
     # --- uploads ------------------------------------------------------------------------------
-    def _check_pages(self, r: Received) -> None:
+    @staticmethod
+    def _check_pages(r: Received, limit: int, setting: str) -> None:
+        """413 when the file has more pages than limit (counted from its headers, before any decoding)."""
         src = SourceFile(path=r.path, name=r.name, kind=r.kind, sha256=r.sha256, size=r.size)
         try:
             n = rasterize.page_count(src)
-        except CorruptFile as exc:  # poppler names the file it read: ours, the temp file, not the client's
-            raise Refused(422, exc.message.replace(shown(r.path.name), r.name)) from None
-        if n > self.settings.intake.max_pages:
-            raise Refused(413, f"{r.name}: {n} pages, more than the limit of {self.settings.intake.max_pages}")
+        except CorruptFile as exc:
+            raise Refused(422, client_named(exc, r).message) from None
+        if n > limit:
+            raise Refused(413, f"{r.name}: {n} pages, more than the limit of {limit} ({setting})")
 
     def accept(self, files: list[Received], token_name: str | None) -> list[uploads.UploadState]:
         """Put each received file into the inbox under a name of ours (or, when its bytes are archived
         already, record it as that document's duplicate and drop it); the temp files are gone after."""
         try:
             for r in files:
-                self._check_pages(r)
+                self._check_pages(r, self.settings.intake.max_pages, "intake.max_pages")
             return [self._accept_one(r, token_name) for r in files]
         finally:
             for r in files:
@@ -258,9 +266,15 @@ class WebArchive:
         start = time.perf_counter()
         from ..ocr_cli import read_pages
 
+        limit, setting = min((self.settings.web.ocr_max_pages, "web.ocr_max_pages"),
+                             (self.settings.intake.max_pages, "intake.max_pages"))
+        self._check_pages(r, limit, setting)
         src = SourceFile(path=r.path, name=r.name, kind=r.kind, sha256=r.sha256, size=r.size)
-        with self._reader_lock:
-            pages = read_pages(src, self.settings, self._reader_instance)  # loaded only if a page needs OCR
+        try:
+            with self._reader_lock:
+                pages = read_pages(src, self.settings, self._reader_instance)  # loaded only if a page needs OCR
+        except ArchiverError as exc:
+            raise client_named(exc, r) from None
         lines = [ln for p in pages for ln in p["lines"]]
         result = {
             "sha256": r.sha256, "name": r.name, "pages": pages,
