@@ -636,13 +636,19 @@ def part_search(args, tmp: Path) -> str:
     if "postgresql" in args.backends:
         notes.append("On PostgreSQL the GIN index was dropped during the load and created afterwards "
                      "(maintenance_work_mem 512MB for that statement), then ANALYZE; search() sets pg_search.PLANNER (no sequential or plain index scans) for its statement.")
-    mismatched = [q for q, _ in QUERIES if len({counts[b][q] for b in args.backends}) > 1]
-    if mismatched:
-        notes.append("**The backends disagree on the matches of: " + ", ".join(mismatched) + "**")
+    disagreement = disagreement_note(counts, args.backends)
+    if disagreement:
+        notes.append(disagreement)
     if plans:
         notes.append("PostgreSQL plans (EXPLAIN ANALYZE of the statement search() sends):\n\n"
                      + "\n".join(f"- `{q}`: {p}" for q, p in plans))
     return "\n".join(parts) + "\n\n" + "\n\n".join(notes) + "\n"
+
+
+def disagreement_note(counts: dict[str, dict[str, int]], backends: list[str]) -> str:
+    """The queries on which the backends found different numbers of matching documents, as a note ("" if none)."""
+    mismatched = [q for q, _ in QUERIES if len({counts[b][q] for b in backends}) > 1]
+    return "**The backends disagree on the matches of: " + ", ".join(mismatched) + "**" if mismatched else ""
 
 
 def _class_cell(timed: list[tuple[str, str, float, float]], cls: str) -> str:

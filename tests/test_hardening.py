@@ -25,7 +25,8 @@ from archiver.batch import ingest
 from archiver.cli import main
 from archiver.daemon.recovery import recover
 from archiver.daemon.watch import Watcher
-from archiver.errors import ArchiveLocked, CorruptFile, FontMissing, QueryError, StorageBusy, UnsupportedFile
+from archiver.errors import (ArchiveLocked, CorruptFile, ExitCode, FontMissing, QueryError, StorageBusy,
+                             UnsupportedFile)
 from archiver.ingest import intake, rasterize
 from archiver.shown import ShownFormatter, shown
 from archiver.storage import jobs, repository
@@ -405,16 +406,17 @@ def test_search_minus_term_excludes_it(filled, capsys):
     assert main(["--config", str(filled), "search", "教育", "-预算", "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)
     assert [h["file"] for h in hits] == ["notice.pdf"]
-    assert main(["--config", str(filled), "search", "--json", "--", "-预算"]) != 0  # after --, as argparse has it
+    # after --, as argparse has it: a query of excluded terms only is refused as a bad query
+    assert main(["--config", str(filled), "search", "--json", "--", "-预算"]) == ExitCode.BAD_QUERY
 
 
 def test_duplicates_json(filled, capsys):
     capsys.readouterr()
     assert main(["--config", str(filled), "duplicates", "--json"]) == 0
-    groups = json.loads(capsys.readouterr().out)
-    assert isinstance(groups, list)
-    for g in groups:
-        assert {"id", "title", "file", "duplicates"} <= set(g)
+    [group] = json.loads(capsys.readouterr().out)  # the budget and its rescan; the notice stands alone
+    assert {"id", "title", "file", "duplicates"} <= set(group)
+    assert group["title"] == BUDGET[0]
+    assert sorted([group["file"]] + [d["file"] for d in group["duplicates"]]) == ["budget-rescan.pdf", "budget.pdf"]
 
 
 @pytest.mark.parametrize("command", [["stats"], ["search", "通知"], ["ocr"]])

@@ -170,7 +170,7 @@ def test_fts_syntax_never_escapes_as_another_error(db, corpus, query):
             result = search(s, query)
         except QueryError:
             return
-    assert isinstance(result, list)
+    assert {h.document_id for h in result} <= set(corpus.values())  # searched, as plain text: hits are ours
     with db.session() as s:
         assert s.execute(text("SELECT count(*) FROM documents")).scalar() == 3
 
