@@ -13,6 +13,7 @@ from archiver import config
 from archiver.app import open_db
 from archiver.archive_files import failed_name
 from archiver.check import check
+from bench import crash
 
 from .support.crashkit import (Daemon, assert_nothing_lost_nothing_twice, assert_site_whole, db_location,
                                sha256, stored_shas, table_names)
@@ -126,18 +127,21 @@ def test_random_kill_9_loop(archive_config, tmp_path):
         s.paths.inbox / os.fsdecode(b"\xb0\xa1\xff.pdf"))
     arrivals = make_inputs(tmp_path / "later", 4, start=6)
     inputs = {n: sha256(p) for n, p in {**files, **arrivals}.items()}
-    db_path = db_location(s)
     pending = list(arrivals.values())
-    for round_ in range(5):
-        d = Daemon(cfg, tmp_path / f"round{round_}.log")
-        assert d.wait_for("watching", 90), d.text()
-        time.sleep(rng.uniform(0.0, 1.5))
-        d.kill()
-        present = {n: v for n, v in inputs.items() if n not in {p.name for p in pending}}
-        assert_nothing_lost_nothing_twice(present, s.paths.inbox, db_path)
+
+    def drop(round_: int) -> dict[str, str]:
         if pending and round_ % 2 == 1:  # dropped while the daemon is down
             p = pending.pop()
             p.rename(s.paths.inbox / p.name)
+            return {p.name: inputs[p.name]}
+        return {}
+
+    present = {n: v for n, v in inputs.items() if n not in {p.name for p in pending}}
+    # the loop of bench.crash: each round waits for "watching", kills at a random moment of the next 1.5 s
+    # and checks that nothing of `present` is lost or stored twice
+    loop = crash.kill_loop(cfg, s.paths.inbox, db_location(s), present, 5, rng, tmp_path, between=drop)
+    assert loop.problems == [], loop.problems
+    assert loop.kills == 5
     for p in pending:
         p.rename(s.paths.inbox / p.name)
     finish_and_check(s, cfg, tmp_path, inputs, refused)
