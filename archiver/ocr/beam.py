@@ -132,22 +132,41 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
         return best_path(best, best_p)
     use_lm = lm is not None and lm_weight != 0.0
     is_cjk, lm_id = _tables(charset, lm if use_lm else None)
-    bonus = 0.0
+    scorer = None
     if use_lm:
         bonus = lm_weight * lm.cjk_mean_cost if insertion_bonus is None else float(insertion_bonus)
+        scorer = _LMScorer(lm, lm_id, lm_weight, bonus)
     best_l = best.tolist()
     best_pl = best_p.astype(np.float64).tolist()
     cert_l = is_cert.tolist()
+    cand = _candidates(probs, np.nonzero(~is_cert)[0], best_l, best_pl, is_cjk, prune, max_candidates)
+    step = _Step(is_cjk, scorer, beam, margin)
+    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF]}  # prefix -> [pb, pnb]
+    t = 0
+    while t < T:
+        if cert_l[t]:
+            end = t + 1
+            while end < T and cert_l[end] and best_l[end] == best_l[t]:
+                end += 1
+            beams = step.certain_run(beams, best_l[t], best_pl[t:end])
+            t = end
+        else:
+            beams = step.column(beams, probs[t], cand[t])
+            t += 1
+    return _result(beams, probs, best, best_p)
 
-    # candidates of the uncertain columns: p >= prune (the best class always), at most max_candidates
-    unc = np.nonzero(~is_cert)[0]
+
+def _candidates(probs: np.ndarray, unc: np.ndarray, best_l: list[int], best_pl: list[float], is_cjk: np.ndarray,
+                prune: float, max_candidates: int) -> dict[int, tuple[float, list[tuple[int, float]]]]:
+    """Per uncertain column t: (ln p of blank, [(class, ln p)] of its non-blank candidates), the candidates
+    being its classes with p >= prune (the best class always), at most max_candidates."""
     sub = probs[unc]
-    cand: dict[int, list[tuple[int, float]]] = {}
     rows, cols = np.nonzero(sub >= prune)
     vals = sub[rows, cols].astype(np.float64)
     per_row: dict[int, list[tuple[float, int]]] = {}
     for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
         per_row.setdefault(r, []).append((v, c))
+    cand = {}
     for r, t in enumerate(unc.tolist()):
         lst = per_row.get(r, [])
         b = best_l[t]
@@ -157,112 +176,126 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
             lst = [(v, c) for v, c in lst if c == 0 or is_cjk[c] == is_cjk[b]]  # among hanzi, never a digit
         lst.sort(reverse=True)
         lst = lst[:max_candidates]
-        cand[t] = [(c, math.log(max(v, 1e-30))) for v, c in lst if c != 0]
-    blank_lp = {t: math.log(max(float(probs[t, 0]), 1e-30)) for t in unc.tolist()}
+        blank = math.log(max(float(probs[t, 0]), 1e-30))
+        cand[t] = (blank, [(c, math.log(max(v, 1e-30))) for v, c in lst if c != 0])
+    return cand
 
-    # beams: prefix -> [pb, pnb]; hist: prefix -> LM history, made when a prefix is first scored (most
-    # prefixes are pruned before they are ever extended by a hanzi)
-    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF]}
-    hist: dict[tuple[int, ...], tuple[int, ...]] = {(): lm.empty_hist} if use_lm else {}
-    lm_cache: dict[tuple[tuple[int, ...], int], float] = {}
 
-    def history(l):
-        h = hist.get(l)
+class _LMScorer:
+    """The LM term (weight * ln p + insertion bonus) of extending a prefix with a class, cached by LM
+    history. A prefix's history is made when it is first scored (most prefixes are pruned before they
+    are ever extended by a hanzi)."""
+
+    def __init__(self, lm, lm_id: list[int], weight: float, bonus: float):
+        self.lm, self.lm_id, self.weight, self.bonus = lm, lm_id, weight, bonus
+        self.hist: dict[tuple[int, ...], tuple[int, ...]] = {(): lm.empty_hist}
+        self.cache: dict[tuple[tuple[int, ...], int], float] = {}
+
+    def history(self, l: tuple[int, ...]) -> tuple[int, ...]:
+        h = self.hist.get(l)
         if h is None:
             n = len(l) - 1
-            while l[:n] not in hist:
+            while l[:n] not in self.hist:
                 n -= 1
-            h = hist[l[:n]]
+            h = self.hist[l[:n]]
             for k in range(n, len(l)):
-                h = lm.extend(h, lm_id[l[k]])
-                hist[l[:k + 1]] = h
+                h = self.lm.extend(h, self.lm_id[l[k]])
+                self.hist[l[:k + 1]] = h
         return h
 
-    def lm_terms(pending):
-        """LM term (weight * ln p + bonus) of each (prefix, class) in pending, batched."""
+    def terms(self, pending: list[tuple[tuple[int, ...], int]]) -> list[float]:
+        """The LM term of each (prefix, class) in pending, the uncached ones scored in one batch."""
         out = [0.0] * len(pending)
         todo = []
         for i, (l, c) in enumerate(pending):
-            key = (history(l), lm_id[c])
-            v = lm_cache.get(key)
+            key = (self.history(l), self.lm_id[c])
+            v = self.cache.get(key)
             if v is None:
                 todo.append((i, key))
             else:
                 out[i] = v
         if todo:
             if len(todo) <= 4:  # scalar lookups beat building arrays for a few pairs
-                scores = [lm.score_one(h, w) for _, (h, w) in todo]
+                scores = [self.lm.score_one(h, w) for _, (h, w) in todo]
             else:
-                scores = lm.score_hist([k[0] for _, k in todo], [k[1] for _, k in todo]).tolist()
+                scores = self.lm.score_hist([k[0] for _, k in todo], [k[1] for _, k in todo]).tolist()
             for (i, key), s in zip(todo, scores):
-                v = lm_weight * s + bonus
-                lm_cache[key] = v
+                v = self.weight * s + self.bonus
+                self.cache[key] = v
                 out[i] = v
         return out
 
-    def add_ext(new, l, c, val):
-        nl = l + (c,)
-        e = new.get(nl)
-        if e is None:
-            new[nl] = [NEG_INF, val]
-        else:
-            e[1] = _lse(e[1], val)
 
-    def prune_beams(new):
+def _add_ext(new: dict, l: tuple[int, ...], c: int, val: float) -> None:
+    """Add the paths of prefix l extended with c (ending in c) to new."""
+    nl = l + (c,)
+    e = new.get(nl)
+    if e is None:
+        new[nl] = [NEG_INF, val]
+    else:
+        e[1] = _lse(e[1], val)
+
+
+class _Step:
+    """One step of the search: the beams after a column, or after a run of certain columns of one class."""
+
+    def __init__(self, is_cjk: np.ndarray, scorer: _LMScorer | None, beam: int, margin: float):
+        self.is_cjk, self.scorer, self.beam, self.margin = is_cjk, scorer, beam, margin
+
+    def prune(self, new: dict) -> dict:
+        """The best `beam` prefixes, none more than margin below the best."""
         if len(new) == 1:
             return new
         ranked = sorted(((_lse(v[0], v[1]), l, v) for l, v in new.items()), key=lambda x: x[0], reverse=True)
-        floor = ranked[0][0] - margin
-        return {l: v for s, l, v in ranked[:beam] if s >= floor}
+        floor = ranked[0][0] - self.margin
+        return {l: v for s, l, v in ranked[:self.beam] if s >= floor}
 
-    t = 0
-    while t < T:
-        if cert_l[t]:
-            k = best_l[t]
-            end = t + 1
-            while end < T and cert_l[end] and best_l[end] == k:
-                end += 1
-            lps = [math.log(p) for p in best_pl[t:end]]
-            if k == 0:
-                total = sum(lps)
-                beams = {l: [_lse(pb, pnb) + total, NEG_INF] for l, (pb, pnb) in beams.items()}
-            else:
-                lk = lps[0]
-                new: dict[tuple[int, ...], list[float]] = {}
-                ext = []
-                for l, (pb, pnb) in beams.items():
-                    if l and l[-1] == k:
-                        e = new.get(l)
-                        if e is None:
-                            new[l] = [NEG_INF, pnb + lk]
-                        else:
-                            e[1] = _lse(e[1], pnb + lk)
-                        base = pb + lk
-                    else:
-                        base = _lse(pb, pnb) + lk
-                    if base != NEG_INF:
-                        ext.append((l, base))
-                # a lone hypothesis (nothing stays, one extension): an LM term would rank nothing
-                if use_lm and is_cjk[k] and (len(ext) > 1 or new):
-                    terms = lm_terms([(l, k) for l, _ in ext])
-                    for (l, base), term in zip(ext, terms):
-                        add_ext(new, l, k, base + term)
+    def add_scored(self, new: dict, pending: list[tuple[tuple[int, ...], int, float]]) -> None:
+        """Add each (prefix, hanzi, acoustic score) extension to new with its LM term."""
+        if pending:
+            terms = self.scorer.terms([(l, c) for l, c, _ in pending])
+            for (l, c, base), term in zip(pending, terms):
+                _add_ext(new, l, c, base + term)
+
+    def certain_run(self, beams: dict, k: int, probs: list[float]) -> dict:
+        """Columns each taken as class k alone (p >= certain), in one step: one class, no choice to make."""
+        lps = [math.log(p) for p in probs]
+        if k == 0:
+            total = sum(lps)
+            return {l: [_lse(pb, pnb) + total, NEG_INF] for l, (pb, pnb) in beams.items()}
+        lk = lps[0]
+        new: dict[tuple[int, ...], list[float]] = {}
+        ext = []
+        for l, (pb, pnb) in beams.items():
+            if l and l[-1] == k:
+                e = new.get(l)
+                if e is None:
+                    new[l] = [NEG_INF, pnb + lk]
                 else:
-                    for l, base in ext:
-                        add_ext(new, l, k, base)
-                rest = sum(lps[1:])
-                if rest:
-                    for e in new.values():
-                        e[1] += rest
-                beams = prune_beams(new)
-            t = end
-            continue
+                    e[1] = _lse(e[1], pnb + lk)
+                base = pb + lk
+            else:
+                base = _lse(pb, pnb) + lk
+            if base != NEG_INF:
+                ext.append((l, base))
+        # a lone hypothesis (nothing stays, one extension): an LM term would rank nothing
+        if self.scorer is not None and self.is_cjk[k] and (len(ext) > 1 or new):
+            self.add_scored(new, [(l, k, base) for l, base in ext])
+        else:
+            for l, base in ext:
+                _add_ext(new, l, k, base)
+        rest = sum(lps[1:])
+        if rest:
+            for e in new.values():
+                e[1] += rest
+        return self.prune(new)
 
-        lpb = blank_lp[t]
-        cands = cand[t]
-        row = probs[t]
-        new = {}
-        pending = []
+    def column(self, beams: dict, row: np.ndarray, cand: tuple[float, list[tuple[int, float]]]) -> dict:
+        """One uncertain column: each prefix stays (a blank, or its last character continued) or is
+        extended by one of the column's candidates."""
+        lpb, cands = cand
+        new: dict[tuple[int, ...], list[float]] = {}
+        pending = []  # hanzi extensions, added with their LM terms in one batch once the column is done
         for l, (pb, pnb) in beams.items():
             tot = _lse(pb, pnb)
             last = l[-1] if l else 0
@@ -280,17 +313,17 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
                 base = (pb if c == last else tot) + lpc
                 if base == NEG_INF:
                     continue
-                if use_lm and is_cjk[c]:
+                if self.scorer is not None and self.is_cjk[c]:
                     pending.append((l, c, base))
                 else:
-                    add_ext(new, l, c, base)
-        if pending:
-            terms = lm_terms([(l, c) for l, c, _ in pending])
-            for (l, c, base), term in zip(pending, terms):
-                add_ext(new, l, c, base + term)
-        beams = prune_beams(new)
-        t += 1
+                    _add_ext(new, l, c, base)
+        self.add_scored(new, pending)
+        return self.prune(new)
 
+
+def _result(beams: dict, probs: np.ndarray, best: np.ndarray, best_p: np.ndarray) -> tuple[list[int], float]:
+    """The best prefix and its confidence: greedy_decode's where it reads the same, else along its own
+    best alignment."""
     top = max(beams.items(), key=lambda kv: _lse(kv[1][0], kv[1][1]))[0]
     ids = list(top)
     g_ids, g_conf = best_path(best, best_p)
