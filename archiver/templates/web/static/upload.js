@@ -1,6 +1,7 @@
 /* Upload page: each chosen or dropped file is sent on its own (POST /api/v1/documents) so that it has
-   its own progress bar; the job id that comes back is kept in localStorage, so the list and the live
-   states survive a reload; states are polled from /api/v1/jobs until every file is final. */
+   its own progress bar; each row (job id, name, state, document, duplicate of, reason) is kept in
+   localStorage, so the list and what became of each file survive a reload; states are polled from
+   /api/v1/jobs until every file is final. */
 (function () {
   "use strict";
   var KEY = "archiver.uploads";
@@ -16,6 +17,19 @@
     try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; }
   }
   function save(list) { localStorage.setItem(KEY, JSON.stringify(list.slice(-200))); }
+  function keyOf(u) { return u.key || "job" + u.id; }
+
+  // Keep what the row of `key` shows, in its place (the list's order is the order the files were sent);
+  // once the server has given it a job, the row is known by the job's id.
+  function remember(key, job) {
+    var entry = { key: job.id ? "job" + job.id : key, id: job.id || null, name: job.name, state: job.state,
+                  document_id: job.document_id || null, duplicate_of: job.duplicate_of || null,
+                  message: job.message || "" };
+    var all = load(), i = 0;
+    while (i < all.length && keyOf(all[i]) !== key) i++;
+    all[i] = entry;
+    save(all);
+  }
 
   function row(key, name) {
     var tr = document.getElementById("up-" + key);
@@ -42,29 +56,27 @@
     badge.className = "state-badge state-" + job.state;
     badge.textContent = labels[job.state] || job.state;
     cell.appendChild(badge);
-    var target = job.state === "duplicate" && job.duplicate_of ? job.duplicate_of : job.document_id;
-    if (target) {
-      cell.appendChild(document.createTextNode(" "));
-      var link = document.createElement("a");
-      link.href = "/documents/" + job.document_id;
-      link.textContent = job.state === "duplicate" ? "#" + target : "#" + job.document_id;
-      link.className = "doc-link";
-      cell.appendChild(link);
-    }
+    // The document this file is (stored, or archived already); a near-duplicate also names the older one.
+    if (job.document_id) link(cell, "doc-link", job.document_id, "#" + job.document_id);
+    if (job.duplicate_of) link(cell, "dup-link", job.duplicate_of, "≈ #" + job.duplicate_of);
     if (job.message && job.state !== "stored") {
       var msg = document.createElement("div"); msg.className = "muted reason"; msg.textContent = job.message;
       cell.appendChild(msg);
     }
   }
 
-  function fail(tr, text) {
-    tr.setAttribute("data-state", "failed");
-    var cell = tr.querySelector(".state");
-    cell.textContent = "";
-    var badge = document.createElement("span");
-    badge.className = "state-badge state-failed"; badge.textContent = labels.failed;
-    var msg = document.createElement("div"); msg.className = "muted reason"; msg.textContent = text;
-    cell.appendChild(badge); cell.appendChild(msg);
+  function link(cell, className, id, text) {
+    var a = document.createElement("a");
+    a.className = className; a.href = "/documents/" + id; a.textContent = text;
+    cell.appendChild(document.createTextNode(" "));
+    cell.appendChild(a);
+  }
+
+  // An upload the server refused (or that never reached it): a failed row with no job.
+  function fail(key, tr, name, text) {
+    var job = { name: name, state: "failed", message: text };
+    show(tr, job);
+    remember(key, job);
   }
 
   function poll() {
@@ -74,12 +86,10 @@
     xhr.open("GET", "/api/v1/jobs?ids=" + list.map(function (u) { return u.id; }).join(","));
     xhr.onload = function () {
       if (xhr.status === 200) {
-        var jobs = JSON.parse(xhr.responseText).jobs, all = load();
-        jobs.forEach(function (job) {
+        JSON.parse(xhr.responseText).jobs.forEach(function (job) {
           show(row("job" + job.id, job.name), job);
-          all.forEach(function (u) { if (u.id === job.id) u.state = job.state; });
+          remember("job" + job.id, job);
         });
-        save(all);
       }
       timer = setTimeout(poll, 1500);
     };
@@ -94,6 +104,7 @@
     var tr = row(key, file.name);
     var bar = tr.querySelector("progress");
     tr.querySelector(".state").textContent = "上传中 Uploading";
+    remember(key, { name: file.name, state: "uploading" });
     var form = new FormData();
     form.append("files", file, file.name);
     var xhr = new XMLHttpRequest();
@@ -102,14 +113,14 @@
     xhr.onload = function () {
       var body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = { error: xhr.statusText }; }
-      if (xhr.status !== 202) { fail(tr, body.error || ("HTTP " + xhr.status)); return; }
+      if (xhr.status !== 202) { fail(key, tr, file.name, body.error || ("HTTP " + xhr.status)); return; }
       var job = body.jobs[0];
       tr.id = "up-job" + job.id;
       show(tr, job);
-      var all = load(); all.push({ id: job.id, name: job.name, state: job.state }); save(all);
+      remember(key, job);
       watch();
     };
-    xhr.onerror = function () { fail(tr, "网络错误 Network error"); };
+    xhr.onerror = function () { fail(key, tr, file.name, "网络错误 Network error"); };
     xhr.send(form);
   }
 
@@ -131,8 +142,13 @@
     empty.hidden = rows.children.length > 0;
   });
 
-  // After a reload: the rows of earlier uploads, then their live states.
-  load().forEach(function (u) { var tr = row("job" + u.id, u.name); if (u.state) show(tr, u); });
+  // After a reload: the rows of earlier uploads, then their live states. One still "uploading" was cut
+  // off by leaving the page: the server never took it.
+  load().forEach(function (u) {
+    var key = keyOf(u), tr = row(key, u.name);
+    if (u.state === "uploading") fail(key, tr, u.name, "上传被中断 The upload was cut off (the page was left)");
+    else show(tr, u);
+  });
   empty.hidden = rows.children.length > 0;
   poll();
 })();
