@@ -4,8 +4,10 @@ PostgreSQL where the suite runs on it). The API end to end, tokens, limits, the 
 retry, what is never served, and the pages."""
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import socket
 import threading
 import time
@@ -345,6 +347,59 @@ def test_pages_render_search_and_counts(web, tmp_path):
     status, _, page = web.request("GET", "/stats")
     assert status == 200 and page.decode().count("<svg") == 2 and "<title>2024: 1</title>" in page.decode()
     assert web.request("GET", "/failures")[0] == 200
+
+
+def test_search_is_paged_in_the_api_and_on_the_page(web, tmp_path):
+    ids = [web.wait_final(web.upload((f"{i}.pdf", pdf_bytes(tmp_path, pages, f"{i}.pdf")))[1]["jobs"][0]["id"])
+           ["document_id"] for i, pages in enumerate((NOTICE, BUDGET))]
+    first, second, third = (web.json("GET", "/api/v1/documents?" + urllib.parse.urlencode(
+        {"q": "普陀区", "per_page": 1, "page": n}))[1] for n in (1, 2, 3))
+    assert first["next"] and not second["next"] and second["page"] == 2 and third["results"] == []
+    assert sorted([first["results"][0]["id"], second["results"][0]["id"]]) == sorted(ids)
+    page_one = web.request("GET", "/search?" + urllib.parse.urlencode({"q": "普陀区", "per_page": 1}))[2].decode()
+    assert result_ids(page_one) == [first["results"][0]["id"]] and 'id="prev-page"' not in page_one
+    next_url = html.unescape(re.search(r'id="next-page" href="([^"]+)"', page_one)[1])
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(next_url).query) == {"q": ["普陀区"], "per_page": ["1"],
+                                                                            "page": ["2"]}
+    page_two = web.request("GET", next_url)[2].decode()
+    assert result_ids(page_two) == [second["results"][0]["id"]]
+    assert 'id="next-page"' not in page_two and 'id="prev-page"' in page_two
+
+
+def result_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<li class="result" data-id="(\d+)"', page)]
+
+
+def test_search_filters_by_type_category_and_issuer(web, tmp_path):
+    notice, budget = (web.wait_final(web.upload((f"{i}.pdf", pdf_bytes(tmp_path, pages, f"{i}.pdf")))[1]["jobs"][0]
+                                     ["id"])["document_id"] for i, pages in enumerate((NOTICE, BUDGET)))
+
+    def api(**params) -> list[int]:
+        status, body = web.json("GET", "/api/v1/documents?" + urllib.parse.urlencode(params))
+        assert status == 200, body
+        return [h["id"] for h in body["results"]]
+
+    def page(**params) -> list[int]:
+        return result_ids(web.request("GET", "/search?" + urllib.parse.urlencode(params))[2].decode())
+
+    for find in (api, page):
+        assert sorted(find(q="普陀区")) == sorted([notice, budget])
+        assert find(type="通知") == [notice] and find(q="普陀区", type="通知") == [notice]
+        assert find(category="财政预算") == [budget] and find(q="档案", category="财政预算") == []
+        assert find(issuer="普陀区人民政府") == [notice] and find(issuer="国务院") == []
+
+
+def test_low_confidence_lines_are_marked_on_the_document_page(web, tmp_path):
+    doc_id = web.wait_final(web.upload(("a.pdf", pdf_bytes(tmp_path, NOTICE)))[1]["jobs"][0]["id"])["document_id"]
+    with web.app.state.archive.db.session() as s:  # as if the recogniser had been unsure of line 2
+        s.execute(text("UPDATE lines SET confidence = 0.3 WHERE number = 2 AND page_id IN "
+                       "(SELECT id FROM pages WHERE document_id = :d)"), {"d": doc_id})
+    lines = web.json("GET", f"/api/v1/documents/{doc_id}")[1]["pages"][0]["lines"]
+    assert [ln["confidence"] < web.settings.ocr.low_confidence for ln in lines] == [i == 1 for i in range(len(lines))]
+    page = web.request("GET", f"/documents/{doc_id}")[2].decode()
+    marked = re.findall(r'<li class="line low-confidence"[^>]*title="低置信度 Low confidence: 0.30">([^<]*)</li>', page)
+    assert [html.unescape(t) for t in marked] == [lines[1]["text"]]
+    assert len(re.findall(r'<li class="line[ "]', page)) == len(lines) > 2
 
 
 def test_the_server_does_not_watch_an_inbox_another_daemon_holds(make_server, archive_config):

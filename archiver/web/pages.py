@@ -69,14 +69,15 @@ def upload_page(request: Request, _: Reader):
 def search_page(request: Request, _: Reader, q: Annotated[str, Query(max_length=search.MAX_QUERY_CHARS)] = "",
                 category: str | None = None, type: str | None = None, issuer: str | None = None,
                 year: Annotated[str | None, Query(max_length=4)] = None,
-                page: Annotated[int, Query(ge=1, le=10000)] = 1):
+                page: Annotated[int, Query(ge=1, le=10000)] = 1,
+                per_page: Annotated[int, Query(ge=1, le=100)] = PER_PAGE):
     a = _archive(request)
     year_n = int(year) if year and year.isdigit() else None
     filters = filters_of(category, type, issuer, None, year_n, None, None)
-    hits, more = ([], False) if not q.strip() and not filters.any() else a.search(q, filters, page, PER_PAGE)
+    hits, more = ([], False) if not q.strip() and not filters.any() else a.search(q, filters, page, per_page)
     counts = a.facets()  # the filters' choices (no page or line counts: this runs on every search)
     params = {k: v for k, v in (("q", q), ("category", category), ("type", type), ("issuer", issuer),
-                                ("year", year)) if v}
+                                ("year", year), ("per_page", per_page if per_page != PER_PAGE else None)) if v}
     return render(request, "web/search.html", q=q, hits=hits, page=page, more=more, marked=marked,
                   chosen={"category": category or "", "type": type or "", "issuer": issuer or "", "year": year or ""},
                   categories=[k for k in counts["by_category"] if k], types=[k for k in counts["by_type"] if k],
