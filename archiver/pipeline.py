@@ -31,6 +31,7 @@ from .threads import set_threads
 from .ingest import intake, rasterize
 from .storage import jobs, repository, uploads
 from .storage.db import Database, serialize_store
+from .storage.tables import JobState
 
 log = logging.getLogger("archiver")
 # How long a process that stops waits at exit for the recogniser still loading in warm_up.
@@ -324,7 +325,7 @@ class Pipeline:
         self._retrying.add(source.sha256)
         try:
             with self.db.session() as s:
-                jobs.finish(s, source.sha256, "retry", message=message)
+                jobs.finish(s, source.sha256, JobState.RETRY, message=message)
         except ArchiverError:  # still busy: the job stays running and the next attempt picks it up
             pass
 
@@ -370,7 +371,7 @@ class Pipeline:
                           f"not stored because dedup.action is skip")
                 dest = src.path if self.keep_source else archive_files.move_to_failed(src.path, cfg.paths.failed, reason)
                 repository.record_event(s, "skipped", reason, match.document_id)
-                jobs.finish(s, src.sha256, "duplicate", match.document_id, reason)
+                jobs.finish(s, src.sha256, JobState.DUPLICATE, match.document_id, reason)
                 return Outcome(src.path, Status.SKIPPED, None, len(doc.pages), time.monotonic() - start,
                                doc.classification.category, match.document_id, f"kept in {dest}")
             doc = replace(doc, duplicate=match)
@@ -380,7 +381,7 @@ class Pipeline:
                 archival = self.number(s, doc, doc_id)
                 rel, thumbs = self.copy_files(doc, doc_id, created, archival)
                 repository.set_files(s, doc_id, rel, thumbs)
-                jobs.finish(s, src.sha256, "duplicate" if match else "stored", doc_id)
+                jobs.finish(s, src.sha256, JobState.DUPLICATE if match else JobState.STORED, doc_id)
                 s.flush()
                 crash_point("archive-written")
             except BaseException:
@@ -447,7 +448,7 @@ class Pipeline:
             with self.db.session() as s:
                 repository.record_failure(s, shown(path.name), sha, reason, shown(dest) if dest else "")
                 if sha:
-                    jobs.finish(s, sha, "failed", message=reason)
+                    jobs.finish(s, sha, JobState.FAILED, message=reason)
                 s.flush()  # the write lock is ours now, or StorageBusy: nothing has moved yet
                 if move:
                     archive_files.move_to_failed(path, failed, reason, dest)

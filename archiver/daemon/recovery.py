@@ -23,6 +23,7 @@ from archiver.ingest.intake import sha256_of, sha256_or_empty
 from archiver.shown import shown
 from archiver.storage import jobs, repository
 from archiver.storage.db import Database
+from archiver.storage.tables import JobState
 
 log = logging.getLogger("archiver")
 
@@ -86,12 +87,12 @@ def _settle_failed(failed: Path, s, out: Recovery) -> None:
             continue
         sha = sha256_or_empty(path)
         job = jobs.get(s, sha) if sha else None
-        if job is not None and job.state != "running":
+        if job is not None and job.state != JobState.RUNNING:
             continue  # its job finished (a near-duplicate set aside by dedup.action skip has no failure row)
         reason = note.read_text(encoding="utf-8", errors="replace").rstrip("\n")
         repository.record_failure(s, shown(archive_files.original_name(path, reason)), sha, reason, shown(path))
         if job is not None:
-            jobs.finish(s, sha, "failed", message=reason)
+            jobs.finish(s, sha, JobState.FAILED, message=reason)
         out.recorded.append(shown(path.name))
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .db import serialize_store
-from .tables import JOB_STATES, JobRow, utc_now
+from .tables import JobRow, JobState, utc_now
 
 
 class JobHeld(Exception):
@@ -43,17 +43,17 @@ def begin(s: Session, sha256: str, name: str, path: str, count_interrupted: bool
     if row is None:
         try:
             with s.begin_nested():  # another process may insert the same file's job this moment
-                s.add(JobRow(sha256=sha256, name=name, path=path, state="running", interrupted=0, message="",
+                s.add(JobRow(sha256=sha256, name=name, path=path, state=JobState.RUNNING, interrupted=0, message="",
                              worker=worker))
             return 0
         except IntegrityError:
             raise JobHeld("another process") from None
-    if (worker is not None and row.state == "running" and row.worker not in (None, worker)
+    if (worker is not None and row.state == JobState.RUNNING and row.worker not in (None, worker)
             and stale_seconds is not None and row.updated_at > seconds_ago(stale_seconds)):
         raise JobHeld(row.worker)
-    if row.state == "running" and count_interrupted:  # the last attempt never reached an outcome
+    if row.state == JobState.RUNNING and count_interrupted:  # the last attempt never reached an outcome
         row.interrupted += 1
-    row.state, row.name, row.path, row.updated_at, row.worker = "running", name, path, utc_now(), worker
+    row.state, row.name, row.path, row.updated_at, row.worker = JobState.RUNNING, name, path, utc_now(), worker
     s.flush()
     return row.interrupted
 
@@ -61,7 +61,7 @@ def begin(s: Session, sha256: str, name: str, path: str, count_interrupted: bool
 def heartbeat(s: Session, sha256: str, worker: str) -> bool:
     """Mark the job alive; False when it is no longer this worker's running job."""
     done = s.execute(update(JobRow).where(JobRow.sha256 == sha256, JobRow.worker == worker,
-                                          JobRow.state == "running").values(updated_at=utc_now()))
+                                          JobRow.state == JobState.RUNNING).values(updated_at=utc_now()))
     return done.rowcount == 1
 
 
@@ -71,31 +71,31 @@ def enqueue(s: Session, sha256: str, name: str, path: str, stale_seconds: float,
     serialize_store(s)
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
     if row is None:
-        s.add(JobRow(sha256=sha256, name=name, path=path, state="queued", interrupted=0, message=""))
+        s.add(JobRow(sha256=sha256, name=name, path=path, state=JobState.QUEUED, interrupted=0, message=""))
         s.flush()
         return "queued"
-    if row.state in ("stored", "duplicate"):
+    if row.state in (JobState.STORED, JobState.DUPLICATE):
         return "archived"
-    if row.state == "queued" and row.updated_at > seconds_ago(requeue_seconds):
+    if row.state == JobState.QUEUED and row.updated_at > seconds_ago(requeue_seconds):
         return None  # waiting in the broker
-    if row.state == "running" and row.updated_at > seconds_ago(stale_seconds):
+    if row.state == JobState.RUNNING and row.updated_at > seconds_ago(stale_seconds):
         return None  # a live worker has it
-    if row.state == "running":  # its worker died mid-document: that attempt was cut short
+    if row.state == JobState.RUNNING:  # its worker died mid-document: that attempt was cut short
         row.interrupted += 1
-    row.state, row.worker, row.name, row.path, row.updated_at = "queued", None, name, path, utc_now()
+    row.state, row.worker, row.name, row.path, row.updated_at = JobState.QUEUED, None, name, path, utc_now()
     s.flush()
     return "queued"
 
 
-def finish(s: Session, sha256: str, state: str, document_id: int | None = None, message: str = "") -> None:
+def finish(s: Session, sha256: str, state: JobState | str, document_id: int | None = None, message: str = "") -> None:
     """Record the outcome of the file's job (in the caller's transaction); a file with no job is left be."""
-    if state not in JOB_STATES or state == "running":
+    if state not in tuple(JobState) or state == JobState.RUNNING:
         raise ValueError(f"not a final job state: {state!r}")
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
     if row is None:
         return
     row.state, row.document_id, row.message, row.updated_at = state, document_id, message, utc_now()
-    if state != "retry":
+    if state != JobState.RETRY:
         row.interrupted = 0
     s.flush()
 
@@ -104,13 +104,13 @@ def settle_archived(s: Session, sha256: str, document_id: int) -> None:
     """The file's bytes are archived as document_id: a job of them still open (begun by a copy that turned
     out to be an exact duplicate, or cut short) is finished as stored, so it counts as no crash later."""
     row = s.scalar(select(JobRow).where(JobRow.sha256 == sha256))
-    if row is not None and row.state not in ("stored", "duplicate"):
-        finish(s, sha256, "stored", document_id, message="its bytes are archived")
+    if row is not None and row.state not in (JobState.STORED, JobState.DUPLICATE):
+        finish(s, sha256, JobState.STORED, document_id, message="its bytes are archived")
 
 
 def interrupted(s: Session) -> list[JobRow]:
     """Jobs still marked running: at start-up, these are the documents a crash cut short."""
-    return list(s.scalars(select(JobRow).where(JobRow.state == "running").order_by(JobRow.id)))
+    return list(s.scalars(select(JobRow).where(JobRow.state == JobState.RUNNING).order_by(JobRow.id)))
 
 
 def get(s: Session, sha256: str) -> JobRow | None:

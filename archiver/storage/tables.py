@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -10,7 +11,20 @@ from archiver.fields import ARCHIVAL, GONGWEN
 
 FTS_TABLE = "documents_fts"  # FTS5 virtual table (rowid = documents.id), created in raw SQL by the migrations
 EVENT_KINDS = ("ingested", "duplicate", "skipped", "failed", "reclassified")
-JOB_STATES = ("queued", "running", "stored", "duplicate", "failed", "retry")
+
+
+class JobState(StrEnum):
+    """The state of an inbox file's job (a str: compares equal to its value, as stored in `jobs.state`)."""
+
+    QUEUED = "queued"  # queue: celery: registered by the watcher, waiting in the broker
+    RUNNING = "running"  # being processed; found so later, the process died mid-document
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # stored as a near-duplicate, or skipped as one
+    FAILED = "failed"
+    RETRY = "retry"  # a passing fault: tried again later
+
+
+JOB_STATES = tuple(state.value for state in JobState)
 
 # Named constraints, so that later batch migrations on SQLite can find and alter them.
 NAMING = {

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from .tables import DocumentRow, Failure, JobRow, UploadRow
+from .tables import DocumentRow, Failure, JobRow, JobState, UploadRow
 
 # What an upload's page and API say, in the order a file goes through them.
 UPLOAD_STATES = ("queued", "processing", "stored", "duplicate", "failed")
@@ -78,12 +78,12 @@ def state(s: Session, upload_id: int) -> UploadState:
         return UploadState(**base, state="stored", document_id=doc.id)
     job = s.scalar(select(JobRow).where(JobRow.sha256 == up.sha256))
     current = job is not None and job.updated_at >= up.created_at  # not an earlier attempt on the same bytes
-    if current and job.state == "running":
+    if current and job.state == JobState.RUNNING:
         return UploadState(**base, state="processing")
-    if current and job.state == "failed":
+    if current and job.state == JobState.FAILED:
         failure = s.scalar(select(Failure).where(Failure.sha256 == up.sha256).order_by(Failure.id.desc()))
         return UploadState(**base, state="failed", message=job.message or (failure.reason if failure else ""))
-    if current and job.state == "retry":
+    if current and job.state == JobState.RETRY:
         return UploadState(**base, state="queued", message=job.message)
     return UploadState(**base, state="queued")
 
