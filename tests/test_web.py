@@ -439,6 +439,27 @@ def test_token_commands_create_list_and_revoke(archive_config, capsys):
     assert main(["--config", str(archive_config), "token", "create", "bad name/x"]) == 2
 
 
+def test_a_token_notes_its_last_use_at_most_once_a_minute(db):
+    from datetime import datetime, timedelta, timezone
+
+    from archiver.storage.tables import TokenRow
+
+    def used(seconds_ago: int) -> str:
+        return (datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)).isoformat(timespec="seconds")
+
+    with db.session() as s:
+        secret = api_tokens.create(s, "clerk")
+    for seconds_ago, written in ((30, False), (90, True)):
+        before = used(seconds_ago)
+        with db.session() as s:
+            s.query(TokenRow).update({"last_used_at": before})
+        with db.session() as s:
+            assert api_tokens.verify(s, secret) == "clerk"
+        with db.session() as s:
+            last = s.query(TokenRow.last_used_at).scalar()
+        assert last > before if written else last == before
+
+
 def test_only_the_servers_own_inbox_names_are_looked_up_as_uploads():
     from archiver.storage.uploads import could_be_upload
 

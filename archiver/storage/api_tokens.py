@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from .tables import TokenRow, utc_now
 
 PREFIX = "arc_"  # a token is recognisable in a config file or a log
 NAME = re.compile(r"^[\w.@-]{1,100}$")
+TOUCH_SECONDS = 60  # last_used_at is written at most this often: not a database write on every request
 
 
 def _digest(secret: str) -> str:
@@ -33,14 +35,22 @@ def create(s: Session, name: str) -> str:
 
 
 def verify(s: Session, secret: str) -> str | None:
-    """The name of the token with this secret, or None; notes when it was last used."""
+    """The name of the token with this secret, or None; notes when it was last used (to the minute)."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     row = s.scalar(select(TokenRow).where(TokenRow.token_sha256 == _digest(secret)))
     if row is None:
         return None
-    s.execute(update(TokenRow).where(TokenRow.id == row.id).values(last_used_at=utc_now()))
+    if _stale(row.last_used_at):
+        s.execute(update(TokenRow).where(TokenRow.id == row.id).values(last_used_at=utc_now()))
     return row.name
+
+
+def _stale(last_used_at: str | None) -> bool:
+    if last_used_at is None:
+        return True
+    cutoff = datetime.now(timezone.utc) - timedelta(seconds=TOUCH_SECONDS)
+    return last_used_at < cutoff.isoformat(timespec="seconds")  # utc_now's form: compares as text
 
 
 def names(s: Session) -> list[tuple[str, str, str | None]]:
