@@ -3,10 +3,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from archiver.fields import GONGWEN
 
+if TYPE_CHECKING:
+    import numpy as np
+
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels (origin top-left)
+
+
+class LineReader(Protocol):
+    """What page analysis (which way up) and the pipeline (the lines' text) need of a recogniser:
+    a reading, with .text and .confidence, per line image (archiver.ocr.recognizer.Recognizer fits;
+    tests inject faults through it)."""
+
+    def read(self, images: list[np.ndarray]) -> list: ...
 
 
 @dataclass(frozen=True)

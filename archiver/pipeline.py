@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from . import archive_files, dedup
 from .classify import gongwen
 from .classify.rules import Rule, classify, load_rules
 from .config import Settings
-from .document import Classification, Document, Line, Page, SourceFile
+from .document import Classification, Document, Line, LineReader, Page, SourceFile
 from .errors import ArchiverError, CorruptFile, StorageBusy
 from .faults import crash_point
 from .shown import shown
@@ -36,12 +36,6 @@ from .storage.tables import JobState
 log = logging.getLogger("archiver")
 # How long a process that stops waits at exit for the recogniser still loading in warm_up.
 WARM_UP_JOIN_SECONDS = 120
-
-
-class LineReader(Protocol):
-    """What the pipeline needs of a recogniser (tests inject faults through it)."""
-
-    def read(self, images: list[np.ndarray]) -> list: ...
 
 
 class Status(StrEnum):

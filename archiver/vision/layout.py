@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from archiver.document import Box
-from archiver.vision.orient import (CLEAR_RATIO, ConfidenceReader, choose_upright, direction_ratio, pick_sample, turn,
-                                    upright_by_marks)
+from archiver.document import Box, LineReader
+from archiver.vision.orient import CLEAR_RATIO, choose_upright, direction_ratio, pick_sample, turn, upright_by_marks
 from archiver.vision.preprocess import (binarise, despeckled, estimate_skew, normalise_background, rotate, rotate_binary,
                                         stretch_contrast)
 from archiver.vision.pieces import Pieces
@@ -164,7 +163,7 @@ def _clean(src: np.ndarray):
     return red, gray, binary, pieces, text_height(binary, pieces)
 
 
-def analyse_page(image: np.ndarray, reader: ConfidenceReader | None = None, max_pixels: int = MAX_PIXELS) -> PageLayout:
+def analyse_page(image: np.ndarray, reader: LineReader | None = None, max_pixels: int = MAX_PIXELS) -> PageLayout:
     """Clean, turn upright, deskew and segment one page image (HxWx3 RGB uint8, or grey) into lines
     in reading order. With a reader (anything with .read(crops) -> readings with .confidence), pages
     scanned upside down are recognised too; without one, only sideways pages are turned."""

@@ -9,11 +9,12 @@ is more sure of wins. Without a recogniser and without clear marks the page is t
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
 
+from archiver.document import LineReader
 from archiver.vision.pieces import Pieces, find_pieces
 from archiver.vision.segment import text_height
 
@@ -38,12 +39,6 @@ CLEAR_GAP = 0.3
 # A mark: no side over MARK_SIZE of its line's height, in the line's top or bottom MARK_BAND.
 MARK_SIZE = 0.4
 MARK_BAND = 0.4
-
-
-class ConfidenceReader(Protocol):
-    """The one thing orientation needs of a recogniser (archiver.ocr.recognizer.Recognizer fits)."""
-
-    def read(self, images: list[np.ndarray]) -> list: ...
 
 
 def direction_ratio(binary: np.ndarray, char_h: float | None = None, pieces: Pieces | None = None) -> float:
@@ -128,7 +123,7 @@ def turn(image: np.ndarray, quarter_turns: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, quarter_turns % 4))
 
 
-def upside_down_votes(crops: Sequence[np.ndarray], reader: ConfidenceReader) -> tuple[float, float]:
+def upside_down_votes(crops: Sequence[np.ndarray], reader: LineReader) -> tuple[float, float]:
     """Mean recogniser confidence of the crops as they are and turned 180 degrees."""
     if not crops:
         return 0.0, 0.0
@@ -151,7 +146,7 @@ def pick_sample(boxes: Sequence[tuple[int, int, int, int]], k: int = 8) -> list[
 
 
 def choose_upright(candidates: Sequence[int], crops_for: Callable[[int], list[np.ndarray]],
-                   reader: ConfidenceReader | None) -> int:
+                   reader: LineReader | None) -> int:
     """Of the quarter turns in candidates (pairs 180 degrees apart), the one the reader prefers. The first
     FIRST_READS crops of a pair are read first; the rest only when those leave it close (CLEAR_GAP)."""
     best, best_conf = candidates[0], -1.0
