@@ -4,8 +4,8 @@ documents and hostile arrivals come in; then the invariants, in a table.
     python -m bench.crash [--rounds 25] [--docs 40] [--seed 1] [--work DIR] [--out docs/benchmarks.md]
 
 Each round starts the daemon and kills it with SIGKILL: one round in five at a random moment of its
-start-up (imports, migrations, recovery), the others 0-2 s after it says it is watching (reading, OCR,
-storing, the site build, or idle); between rounds, while it is down, new files are dropped in the inbox.
+first 2.5 s (imports, migrations, the site check, recovery), the others 0-2 s after it says it is watching
+(recovery, reading, OCR, storing, the site build, or idle); between rounds, while it is down, new files are dropped in the inbox.
 The mix: good documents (1-3 page text-layer PDFs, every fifth a scan that goes through OCR), one of them
 under a name that is not UTF-8, and hostile arrivals: a named pipe, bad bytes under an 80-hanzi name and
 under a name that forges a log line, a dangling and a looping symlink, a truncated PDF.
@@ -19,6 +19,7 @@ Exit status 0 when every invariant holds.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import shlex
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -46,19 +48,22 @@ WINDOW_S = 2.0  # the other rounds: a random moment of the first WINDOW_S second
 class Loop:
     rounds: int = 0
     kills: int = 0  # SIGKILLs that hit a live daemon
-    in_startup: int = 0  # of them, before it was watching
-    mid_document: int = 0  # of them, after it was watching and while a job was running
+    in_startup: int = 0  # of them, before it was watching (start-up recovery comes just after)
+    mid_document: int = 0  # of them, after it was watching and while a job it had begun was running
     problems: list[str] = field(default_factory=list)
 
 
-def running_jobs(where: Path | str) -> int:
-    """Jobs taken in whose outcome has not committed, read without the archiver's code."""
+def running_jobs(where: Path | str, since: float) -> int:
+    """Jobs taken in at or after the time `since` (whole seconds: jobs.updated_at's precision) whose outcome
+    has not committed, read without the archiver's code."""
     from sqlalchemy import create_engine, text
 
+    stamp = datetime.fromtimestamp(math.ceil(since), timezone.utc).isoformat(timespec="seconds")
     engine = create_engine(where if isinstance(where, str) else f"sqlite:///{where}")
     try:
         with engine.connect() as con:
-            return con.execute(text("SELECT count(*) FROM jobs WHERE state = 'running'")).scalar() or 0
+            return con.execute(text("SELECT count(*) FROM jobs WHERE state = 'running' AND updated_at >= :t"),
+                               {"t": stamp}).scalar() or 0
     except Exception:  # killed before the first migration finished: no table yet
         return 0
     finally:
@@ -76,6 +81,7 @@ def kill_loop(cfg: Path, inbox: Path, db: Path | str, present: dict[str, str], r
     out = Loop(rounds=rounds)
     present = dict(present)
     for r in range(rounds):
+        started = time.time()  # after the last kill; this round's jobs begin after its start-up (over a second)
         d = Daemon(cfg, logs / f"round{r:02d}.log")
         if startup_kills and rng.random() < startup_kills:
             time.sleep(rng.uniform(0.0, STARTUP_S))
@@ -85,7 +91,7 @@ def kill_loop(cfg: Path, inbox: Path, db: Path | str, present: dict[str, str], r
             time.sleep(rng.uniform(0.0, window))
         alive = d.proc.poll() is None
         watching = "watching" in d.text()
-        busy = alive and watching and running_jobs(db) > 0
+        busy = alive and watching and running_jobs(db, started) > 0
         d.kill()
         if not alive:
             out.problems.append(f"round {r}: the daemon exited by itself with status {d.proc.returncode}: "
@@ -204,8 +210,9 @@ def report(work: Path, cfg: Path, arrivals: list[Arrival], loop: Loop, problems:
             and (failed / (failed_name(a.name) + ".reason.txt")).is_file() and failures.get(shown(a.name)) == 1]
     extra = [n for n in in_failed if n not in expected]
     lost = [a.name for a in good if a.sha256 not in set(shas)] + [a.name for a in bad if a not in once]
-    kills = (f"{loop.kills} in {loop.rounds} rounds: {loop.in_startup} during start-up, {loop.mid_document} "
-             f"with a document in progress, {loop.kills - loop.in_startup - loop.mid_document} between documents")
+    kills = (f"{loop.kills} in {loop.rounds} rounds: {loop.in_startup} before it was watching (imports, database, "
+             f"site), {loop.mid_document} with a document in progress, {loop.kills - loop.in_startup - loop.mid_document} "
+             "at other moments (recovery, waiting for a file to settle, site build, idle)")
     rows.append(("kills (SIGKILL, then a restart)", kills, loop.kills == loop.rounds))
     pages = sum(r[1] for r in docs)
     rows.append(("good documents stored, each once", f"{stored} of {len(good)} ({len(docs)} rows, "
