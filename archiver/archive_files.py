@@ -17,9 +17,9 @@ from PIL import Image
 from .document import Metadata
 from .errors import ConfigError
 from .faults import crash_point
+from .fields import ARCHIVAL_NAMES
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-ARCHIVAL_PARTS = ("archival_code", "fonds", "retention", "org")  # the 档号 and its parts, for name templates
 TEMPLATE_FIELDS = ("id", "year", "category", "title", "doc_type", "issuer", "doc_number", "date", "name", "sha8", "ext")
 
 
@@ -46,7 +46,7 @@ def archive_name(template: str, *, doc_id: int, metadata: Metadata, category: st
         rel = template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(f"config: archive.name_template has an unknown field {exc}; known: {', '.join(TEMPLATE_FIELDS)}, "
-                          f"the 公文 fields and archival_code fonds retention org") from None
+                          f"the 公文 fields and {' '.join(ARCHIVAL_NAMES)}") from None
     parts = [p for p in Path(rel).parts if p not in ("", ".", "..", "/")]
     return Path(*parts)
 
@@ -55,7 +55,7 @@ def check_template(template: str) -> None:
     """ConfigError now, at config load, for a name_template that names an unknown field; not at store
     time, after OCR, for every file."""
     archive_name(template, doc_id=1, metadata=Metadata(), category=None, original_name="x.pdf", sha256="0" * 64,
-                 ext=".pdf", extra=dict.fromkeys(ARCHIVAL_PARTS, ""))
+                 ext=".pdf", extra=dict.fromkeys(ARCHIVAL_NAMES, ""))
 
 
 def atomic_copy(src: Path, dest: Path) -> None:

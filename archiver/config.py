@@ -13,7 +13,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from .errors import ConfigError
-from .fields import RETENTIONS
+from .fields import RETENTIONS, check_pattern
 from .ocr.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS
 from .resources import RULES, TEMPLATES, WEIGHTS
 
@@ -240,9 +240,7 @@ def load(path: Path | None) -> Settings:
             raise ConfigError(f"config: {path} is not valid YAML{where}") from None
         base = path.resolve().parent
     settings = _build(Settings, data, "", base)
-    from .classify.numbering import check_pattern  # a bad 档号 pattern is a config error, found at load
-
-    check_pattern(settings.archive.code_template)
+    check_pattern(settings.archive.code_template)  # a bad 档号 pattern is a config error, found at load
     from .archive_files import check_template
 
     check_template(settings.archive.name_template)

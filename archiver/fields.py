@@ -8,7 +8,10 @@ Order is the GB/T 9704-2012 reading order of a 公文, then what is derived from
 """
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
+
+from archiver.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,19 @@ BY_NAME: dict[str, Field] = {f.name: f for f in ARCHIVAL + GONGWEN}
 # 保管期限 of DA/T 22-2015 and the standard's code for each, as used in a 档号.
 RETENTION_CODES: dict[str, str] = {"永久": "Y", "30年": "D30", "10年": "D10"}
 RETENTIONS: tuple[str, ...] = tuple(RETENTION_CODES)
+
+# What a 档号 pattern (archive.code_template, filled by classify.numbering) may name.
+CODE_FIELDS: tuple[str, ...] = ("fonds", "year", "retention", "retention_code", "org", "seq")
+
+
+def check_pattern(pattern: str, name: str = "archive.code_template") -> None:
+    """Refuse a pattern that names an unknown field or lacks {seq} (codes would not be unique)."""
+    try:
+        names = {f for _t, f, _s, _c in string.Formatter().parse(pattern) if f is not None}
+    except ValueError as exc:
+        raise ConfigError(f"config: {name} is not a valid pattern ({exc})") from None
+    if "seq" not in {n.split(".")[0].split("[")[0] for n in names}:
+        raise ConfigError(f"config: {name} must contain {{seq}} so that every 档号 is unique")
+    unknown = sorted(n for n in names if n and n not in CODE_FIELDS)
+    if unknown:
+        raise ConfigError(f"config: {name} has an unknown field {{{unknown[0]}}}; known: {', '.join(CODE_FIELDS)}")

@@ -401,7 +401,7 @@ class Pipeline:
             s, doc_id, fonds=a.fonds, year=year, retention=retention, org=org,
             make_code=lambda seq: archival_code(a.code_template, fonds=a.fonds, year=year, retention=retention,
                                                 org=org, seq=seq))
-        return dict(zip(archive_files.ARCHIVAL_PARTS, (code, a.fonds, retention, org)))
+        return dict(archival_code=code, fonds=a.fonds, retention=retention, org=org)  # fields.ARCHIVAL
 
     def copy_files(self, doc: Document, doc_id: int, created: list[Path],
                    archival: dict | None = None) -> tuple[str, list[str]]:

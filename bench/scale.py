@@ -57,8 +57,10 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from archiver import config
+from archiver.app import open_db
 from archiver.storage import pg_search, repository, search
-from archiver.storage.db import Database, open_database
+from archiver.storage.db import Database
 from archiver.storage.tables import FTS_TABLE, DocumentRow, PageRow
 from archiver.resources import RULES, TEMPLATES
 from bench import gongwen_pages, site
@@ -159,9 +161,8 @@ def fresh_database(backend: str, pg_url: str, folder: Path) -> Iterator[str]:
 
 
 def migrated(url: str) -> Database:
-    db = open_database(url)
-    db.migrate()
-    return db
+    """The new database at url, created at head as every archive's is (archiver.app)."""
+    return open_db(config.Settings(database=config.Database(url=url)))
 
 
 def database_bytes(db: Database) -> int:
@@ -365,7 +366,6 @@ def wait_stored(url: str, count: int, workers: list[WorkerProcess], timeout: flo
 def worker_run(backend: str, load: Workload, workers: int, args, folder: Path) -> tuple[float, float]:
     """Seconds from the first enqueue until every file of the workload is a stored document, and the
     CPU seconds the workers used meanwhile."""
-    from archiver import config
     from archiver.workers.dispatch import Dispatcher
 
     queue = f"archiver-scale-{uuid.uuid4().hex[:10]}"
@@ -694,7 +694,6 @@ def _retrying(step, counter: list[int]):
 def writer_process(config_path: str, index: int, count: int, seed: int, barrier, results) -> None:
     """One writer: store `count` documents as a Celery worker would, once every writer is ready."""
     try:
-        from archiver import config
         from archiver.app import make_pipeline
 
         pipeline = make_pipeline(config.load(Path(config_path)), keep_source=True, worker=f"writer-{index}")

@@ -20,11 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from archiver.app import open_db
+from archiver.config import Database, Settings
 from archiver.document import (Classification, Document, DuplicateMatch, Line, Metadata, Page, RuleHit,
                                SourceFile)
 from archiver.site.build import BuildReport, build_site
 from archiver.storage import repository
-from archiver.storage.db import open_database
 from archiver.storage.views import DocumentView, LineView, PageView, RuleHitView
 from archiver.resources import TEMPLATES
 
@@ -206,9 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     out, archive = work / "site", work / "archive"
-    db = open_database(f"sqlite:///{work / 'archive.db'}")
+    db = open_db(Settings(database=Database(url=f"sqlite:///{work / 'archive.db'}")))  # created at head
     try:
-        db.migrate()
         t0 = time.perf_counter()
         store(db, docs)
         print(f"stored in SQLite through the repository in {time.perf_counter() - t0:.0f} s (not timed below)", flush=True)

@@ -8,25 +8,8 @@ org, seq, and the 公文 fields (doc_type, doc_number, issuer, ...). Pure: the s
 from storage, which keeps a given number for good."""
 from __future__ import annotations
 
-import string
-
 from archiver.errors import ConfigError
-from archiver.fields import RETENTION_CODES
-
-CODE_FIELDS = ("fonds", "year", "retention", "retention_code", "org", "seq")
-
-
-def check_pattern(pattern: str, name: str = "archive.code_template") -> None:
-    """Refuse a pattern that names an unknown field or lacks {seq} (codes would not be unique)."""
-    try:
-        names = {f for _t, f, _s, _c in string.Formatter().parse(pattern) if f is not None}
-    except ValueError as exc:
-        raise ConfigError(f"config: {name} is not a valid pattern ({exc})") from None
-    if "seq" not in {n.split(".")[0].split("[")[0] for n in names}:
-        raise ConfigError(f"config: {name} must contain {{seq}} so that every 档号 is unique")
-    unknown = sorted(n for n in names if n and n not in CODE_FIELDS)
-    if unknown:
-        raise ConfigError(f"config: {name} has an unknown field {{{unknown[0]}}}; known: {', '.join(CODE_FIELDS)}")
+from archiver.fields import RETENTION_CODES, check_pattern
 
 
 def archival_code(pattern: str, *, fonds: str, year: int | None, retention: str, org: str, seq: int) -> str:
