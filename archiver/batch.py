@@ -210,8 +210,13 @@ class _Workers:
                 continue
             ticket = next(self.tickets)
             self.handed.append((ticket, src, pages))
-            self.pool.apply_async(_analyse_job, (_Job(src, self.settings, self.pipeline.rules),),
-                                  callback=lambda analysed: self.finished.put((ticket, analysed)),
-                                  error_callback=lambda exc: self.finished.put((ticket, _internal_error(src.path, exc))))
+            done, failed = self.callbacks(ticket, src.path)
+            self.pool.apply_async(_analyse_job, (_Job(src, self.settings, self.pipeline.rules),), callback=done,
+                                  error_callback=failed)
             return 1
         return 0
+
+    def callbacks(self, ticket: int, path: Path):
+        """What the pool calls with a worker's answer, or with the error that kept it from answering."""
+        return (lambda analysed: self.finished.put((ticket, analysed)),
+                lambda exc: self.finished.put((ticket, _internal_error(path, exc))))
