@@ -13,6 +13,7 @@ from archiver.resources import WEIGHTS
 
 from .beam import beam_decode
 from .charset import Charset
+from .dates import DateReader
 from .decode import greedy_decode
 from .engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, TORCH_FILE, OnnxNet, TorchNet
 from .lm import CharLM
@@ -42,7 +43,7 @@ class Recognizer:
 
     def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
                  precision: str = "auto", decoder: str = "greedy", lm_weight: float = 0.3, beam_width: int = 8,
-                 engine: str = DEFAULT_ENGINE):
+                 engine: str = DEFAULT_ENGINE, date_grammar: bool = True):
         weights = Path(weights)
         _check_files(weights)
         if decoder not in DECODERS:
@@ -66,6 +67,7 @@ class Recognizer:
                 f"(config {self.config.charset_digest}/{self.config.num_classes}, "
                 f"charset {self.charset.digest}/{self.charset.num_classes})")
         self.engine = engine
+        self.dates = DateReader(self.charset) if date_grammar else None  # date-shaped lines read as dates
         # precision applies to PyTorch only (ONNX Runtime runs the exported graph: fp32, or INT8 convolutions)
         self.net = TorchNet(weights, self.config, threads, precision) if engine == "torch" else OnnxNet(weights, threads, engine)
         self.batch_size = batch_size
@@ -106,5 +108,8 @@ class Recognizer:
             probs = self.net(x)
             for j, (i, _) in enumerate(chunk):
                 ids, conf = self.decode(probs[j], int(lengths[j]))
-                out[i] = Reading(self.charset.decode(ids), conf)
+                text = self.charset.decode(ids)
+                if self.dates is not None:
+                    text = self.dates.read(probs[j], int(lengths[j]), text) or text
+                out[i] = Reading(text, conf)
         return out
