@@ -16,8 +16,17 @@ _AGENCY = r"[\u4e00-\u9fffA-Za-z]{1,14}?"
 # The agency code is what the line starts with; a line starting with a verb quotes another document.
 # A speck beside a bracket reads as a second one (〔2012〕]); a faint closing bracket may not be read at
 # all (岳政发[2024105号): the year is four digits, so what follows it is the serial.
-DOC_NO = re.compile(rf"^(?!根据|按照|依据|依照|参照|转发|对照|经|见)({_AGENCY})[{_OPEN}]{{1,2}}((?:19|20|l9|2O){_YD}{_YD})"
-                    rf"[{_CLOSE}]{{0,2}}第?([0-9OolI]{{1,5}})号")
+# A speck of dust at a joint of the number reads as a mark (国发〔2018〕.38号): one is allowed at each
+# joint (code|bracket|year|bracket|serial|号) and one inside the year (20.18, as in DATE), never inside
+# the serial or two side by side, and never a full stop 。 (a sentence quoting a number ends in one).
+_SPECK = r"[.,·'‘’`、:\-_]?"
+DOC_NO = re.compile(rf"^(?!根据|按照|依据|依照|参照|转发|对照|经|见)({_AGENCY}){_SPECK}[{_OPEN}]{{1,2}}{_SPECK}"
+                    rf"((?:1|l)[.·'`]?9[.·'`]?{_YD}[.·'`]?{_YD}|2[.·'`]?[0O][.·'`]?{_YD}[.·'`]?{_YD})"
+                    rf"(?:{_SPECK}[{_CLOSE}]{{1,2}})?{_SPECK}(?:第{_SPECK})?([0-9OolI]{{1,5}}){_SPECK}号")
+# A character of the agency code read twice (国国函): a connectionist (CTC) decoder that did not fold the
+# repeat of a wide glyph. A 机关代字 abbreviates the organ's name (国, 国办, 浙政办, 岳政) and never
+# repeats a character back to back, so a repeat is read once.
+_DOUBLED = re.compile(r"([\u4e00-\u9fff])\1+")
 # 命令(令) are numbered without a year: 国令第711号, 某某市人民政府令第3号.
 ORDER_NO = re.compile(r"^([\u4e00-\u9fff]{1,20}令)第([0-9]{1,5})号")
 # A speck inside the year reads as a mark (20.17年); the year's four digits say it is one.
@@ -121,7 +130,11 @@ def doc_number_at_start(text: str) -> tuple[str, int] | None:
     """(normalised 发文字号, end offset) when normalised `text` begins with one; brackets and 〇/O folded."""
     m = DOC_NO.match(text)
     if m:
-        agency, year, serial = m.group(1), m.group(2).translate(_DIGIT_FIX), m.group(3).translate(_DIGIT_FIX)
+        agency, serial = _DOUBLED.sub(r"\1", m.group(1)), m.group(3).translate(_DIGIT_FIX)
+        year = re.sub(r"[.·'`]", "", m.group(2))
+        if len(m.group(2)) - len(year) > 1:  # one speck in the year, not a broken run of digits
+            return None
+        year = year.translate(_DIGIT_FIX)
         if not year.isdigit() or not serial.isdigit() or int(serial) == 0:
             return None
         return f"{agency}〔{year}〕{int(serial)}号", m.end()
