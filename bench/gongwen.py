@@ -1,4 +1,5 @@
-"""公文 field extraction benchmark: generated GB/T 9704 pages and the three gov-dev 公文 templates,
+"""公文 field extraction benchmark: generated 公文 documents in every layout (文件, 信函, as published, 令,
+纪要, and pages that are no 公文; see bench/gongwen_pages.py) and the three gov-dev 公文 templates,
 on the clean text and on simulated scans read by our page analysis + recogniser (as the pipeline).
 
     python -m bench.gongwen [--samples 48] [--level office] [--out docs/benchmarks.md]
@@ -19,7 +20,7 @@ from pathlib import Path
 from archiver.classify.gongwen import extract
 from archiver.classify.patterns import norm
 from archiver.config import Ocr
-from bench.gongwen_pages import FIELDS, make_sample
+from bench.gongwen_pages import FIELDS, LAYOUTS, make_sample
 from bench.report import write_section
 from bench.scansim import simulate
 
@@ -61,13 +62,13 @@ def _weights_digest(weights: Path) -> str:
 class OcrCache:
     """Page readings (text + boxes per line) by page name, for one set of recogniser weights."""
 
-    def __init__(self, weights: Path, min_confidence: float):
+    def __init__(self, weights: Path, min_confidence: float, root: Path = ROOT / "runs" / "bench-gongwen"):
         self.weights, self.min_confidence = weights, min_confidence
         # Keyed by the weights, the page-analysis code and the page generator: a change re-reads the pages.
         code = sorted((ROOT / "archiver" / "vision").glob("*.py")) + [ROOT / "bench" / "gongwen_pages.py",
                                                                       ROOT / "bench" / "scansim.py"]
         vision = hashlib.sha256(b"".join(p.read_bytes() for p in code))
-        self.folder = ROOT / "runs" / "bench-gongwen" / f"{_weights_digest(weights)}-{vision.hexdigest()[:8]}"
+        self.folder = root / f"{_weights_digest(weights)}-{vision.hexdigest()[:8]}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._reader = None
         self.seconds: list[float] = []
@@ -99,8 +100,10 @@ class Score:
         self.invented = {f: 0 for f in FIELDS}
         self.absent = {f: 0 for f in FIELDS}
         self.misses: list[str] = []
+        self.names: list[str] = []
 
     def add(self, name: str, truth: dict, got) -> None:
+        self.names.append(name)
         for f in FIELDS:
             t, g = canon(f, truth.get(f)), canon(f, getattr(got, f))
             if t is not None:
@@ -169,6 +172,30 @@ def table(title: str, score: Score) -> str:
     return "\n".join(lines)
 
 
+LAYOUT_FIELDS = ("title", "doc_type", "issuer", "doc_number", "date", "header", "signature", "recipients", "note")
+
+
+def clean_count(by_layout: dict, layout: str) -> int:
+    return len(by_layout[layout][0].names) if layout in by_layout else 0
+
+
+def layout_table(title: str, scores: dict[str, Score]) -> str:
+    """Per layout: accuracy of the main fields over the documents that have them (right/present), and
+    the values given where the page has none, over all fields ("invented")."""
+    cols = LAYOUT_FIELDS
+    lines = [f"**{title}**", "", "| layout | docs | " + " | ".join(cols) + " | invented |",
+             "|---|---:|" + "---|" * (len(cols) + 1)]
+    for lay in LAYOUTS:
+        sc = scores.get(lay)
+        if sc is None:
+            continue
+        cells = [f"{100 * sc.correct[f] / sc.present[f]:.0f} % ({sc.correct[f]}/{sc.present[f]})" if sc.present[f]
+                 else "–" for f in cols]
+        inv, ab = sum(sc.invented.values()), sum(sc.absent.values())
+        lines.append(f"| {lay} | {len(sc.names)} | " + " | ".join(cells) + f" | {inv}/{ab} |")
+    return "\n".join(lines + [""])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--samples", type=int, default=48)
@@ -177,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weights", type=Path, default=ROOT / "archiver" / "ocr" / "weights")
     ap.add_argument("--min-confidence", type=float, default=0.25)
     ap.add_argument("--no-ocr", action="store_true", help="clean text only")
+    ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "bench-gongwen", help="where page readings are kept")
     ap.add_argument("--out", type=Path, default=None, help="write a section into this markdown file")
     ap.add_argument("--misses", action="store_true", help="print every wrong field")
     ap.add_argument("--real", action="store_true", help="real documents (gongwen-real) in every layout instead")
@@ -194,15 +222,24 @@ def main(argv: list[str] | None = None) -> int:
     from bench import govdev
 
     clean, scanned = Score(), Score()
+    by_layout: dict[str, tuple[Score, Score]] = {}
     gd_clean, gd_scanned = Score(), Score()
-    cache = None if args.no_ocr else OcrCache(args.weights, args.min_confidence)
+    cache = None if args.no_ocr else OcrCache(args.weights, args.min_confidence, args.cache)
+    pages = 0
     for k in range(args.samples):
         seed = args.first_seed + k
         s = make_sample(seed)
-        clean.add(s.name, s.truth, extract(["\n".join(t for t, _ in s.lines)], [[b for _, b in s.lines]]))
+        pages += len(s.images)
+        lc, ls = by_layout.setdefault(s.layout, (Score(), Score()))
+        got = extract(s.texts(), s.boxes())
+        clean.add(s.name, s.truth, got)
+        lc.add(s.name, s.truth, got)
         if cache:
-            texts, boxes = cache.read(f"{s.name}-{args.level}", simulate(s.image, args.level, seed))
-            scanned.add(s.name, s.truth, extract(["\n".join(texts)], [boxes]))
+            read = [cache.read(f"{s.name}-p{i + 1}-{args.level}", simulate(img, args.level, seed * 10 + i))
+                    for i, img in enumerate(s.images)]
+            got = extract(["\n".join(t) for t, _ in read], [b for _, b in read])
+            scanned.add(s.name, s.truth, got)
+            ls.add(s.name, s.truth, got)
     root = govdev.default_root()
     if root.is_dir():
         for name, texts, boxes, images in govdev_pages(root):
@@ -211,12 +248,19 @@ def main(argv: list[str] | None = None) -> int:
             if cache:
                 read = [cache.read(f"{name}-p{i + 1}-{args.level}", simulate(img, args.level, i)) for i, img in enumerate(images)]
                 gd_scanned.add(name, truth, extract(["\n".join(t) for t, _ in read], [b for _, b in read]))
-    parts = [f"{args.samples} generated 公文 pages (seeds {args.first_seed}–{args.first_seed + args.samples - 1}, "
-             f"{GOVDEV_DPI} dpi), scan level `{args.level}`; command: "
-             f"`python -m bench.gongwen --samples {args.samples} --level {args.level} --out docs/benchmarks.md`", ""]
-    parts.append(table("Generated pages, clean text (the lines as drawn)", clean))
+    counts = ", ".join(f"{n} {lay}" for lay in LAYOUTS if (n := clean_count(by_layout, lay)))
+    parts = [f"{args.samples} generated 公文 documents, {pages} pages (seeds {args.first_seed}–"
+             f"{args.first_seed + args.samples - 1}; layouts: {counts}; {GOVDEV_DPI} dpi), scan level `{args.level}`; "
+             f"command: `python -m bench.gongwen --samples {args.samples} --level {args.level} "
+             f"{'' if cache else '--no-ocr '}--out docs/benchmarks.md`", ""]
+    parts.append(layout_table("Generated documents per layout, clean text (the lines as drawn)",
+                              {k: v[0] for k, v in by_layout.items()}))
     if cache:
-        parts.append(table("Generated pages, simulated scan → page analysis → recogniser", scanned))
+        parts.append(layout_table("Generated documents per layout, simulated scan → page analysis → recogniser",
+                                  {k: v[1] for k, v in by_layout.items()}))
+    parts.append(table("Generated documents, all layouts, clean text", clean))
+    if cache:
+        parts.append(table("Generated documents, all layouts, simulated scan → page analysis → recogniser", scanned))
         parts.append(targets(scanned) + "\n")
     parts.append(table("gov-dev 公文 templates (3), text layer", gd_clean))
     if cache:

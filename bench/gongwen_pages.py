@@ -1,15 +1,28 @@
-"""Labelled 公文 pages rendered per GB/T 9704-2012, for measuring field extraction.
+"""Labelled 公文 documents rendered per GB/T 9704-2012 and as published, for measuring field extraction.
 
-Each sample is one A4 page (150 dpi: 3号 body type is ~33 px high) drawn with PIL in the Debian
-CJK fonts: red 版头, 发文字号 (with 签发人 for 上行文), red rule, title in 小标宋-like bold, 主送, body,
-附件说明, 署名 and 成文日期 under a red seal, 附注, and the 版记 (抄送, 印发机关 and 印发日期) between
-rules. Which elements appear, their values, fonts and layout vary with the seed; about one page
-in eight is not a 公文 at all (a budget cover, a contract, minutes) so that a field the page lacks
-can be checked for being invented. The truth holds every field's value, None where absent."""
+Each sample is a document of one or more A4 pages (150 dpi: 3号 body type is ~33 px high) drawn with
+PIL in the Debian CJK fonts, in one of these layouts (`LAYOUTS`):
+- `file` (文件格式): red 版头 `某某文件`, 发文字号 (with 签发人 for 上行文), red rule, title, 主送, body,
+  附件说明, 署名 and 成文日期 under a red seal, 附注, and the 版记 (抄送, 印发机关 and 印发日期) between rules;
+- `letter` (信函格式): the issuer's name without 文件 over a red double rule, the 发文字号 at the right;
+- `published` (as on government websites): the title first, the 发文字号 under it, no 版头, no seal and
+  no 版记, a note such as （此件公开发布） at the end;
+- `order` (命令（令）格式): `某某人民政府令` / `第N号`, the order promulgating a regulation, the signature
+  of the head (省长 某某), then the regulation itself;
+- `minutes` (纪要格式): `某某会议纪要` in red, `第N期`, the issuing office and the date on one line;
+- `other`: a page that is no 公文 (a budget, a contract, meeting notes), so that a field the page lacks
+  can be checked for being invented.
+Titles run over one to four lines (the first may be the issuer alone); some are 转发/批转/印发 titles
+(the issuer is the one who forwards, a forwarded text with its own 署名 and date may follow), some
+are by joint issuers (`甲、乙` as the 发文机关, the 署名 stacked); long bodies run over several pages
+(title on page 1, 署名 and 成文日期 on the last, page numbers at the foot). All text is invented here.
+Which elements appear, their values, fonts and layout vary with the seed. The truth holds every
+field's value, None where absent."""
 from __future__ import annotations
 
 import functools
 import random
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +36,7 @@ PT = DPI / 72
 W, H = round(210 * MM), round(297 * MM)
 LEFT, TOP, BODY_W = round(28 * MM), round(37 * MM), round(156 * MM)
 RED, BLACK = (218, 37, 29), (20, 20, 20)
+LAYOUTS = ("file", "letter", "published", "order", "minutes", "other")
 FIELDS = ("copy_no", "secrecy", "secrecy_period", "urgency", "header", "doc_number", "signer", "title",
           "doc_type", "recipients", "attachments", "issuer", "signature", "date", "note", "cc", "printer",
           "print_date")
@@ -80,9 +94,25 @@ def date_text(y: int, m: int, d: int, chinese: bool) -> str:
 @dataclass(frozen=True)
 class Sample:
     name: str
-    image: np.ndarray  # RGB page
-    lines: tuple[tuple[str, tuple[int, int, int, int]], ...]  # black-or-red text lines as drawn, reading order
+    layout: str  # one of LAYOUTS
+    images: tuple[np.ndarray, ...]  # RGB pages
+    page_lines: tuple[tuple[tuple[str, tuple[int, int, int, int]], ...], ...]  # per page: text lines as drawn
     truth: dict  # field -> value or None
+
+    @property
+    def image(self) -> np.ndarray:
+        return self.images[0]
+
+    @property
+    def lines(self) -> tuple[tuple[str, tuple[int, int, int, int]], ...]:
+        return self.page_lines[0]
+
+    def texts(self) -> list[str]:
+        """The page texts as the clean text layer gives them (one line per drawn line)."""
+        return ["\n".join(t for t, _ in pl) for pl in self.page_lines]
+
+    def boxes(self) -> list[list[tuple[int, int, int, int]]]:
+        return [[b for _, b in pl] for pl in self.page_lines]
 
 
 @functools.lru_cache(maxsize=None)
@@ -157,128 +187,369 @@ def _wrap(s: str, n: int, indent: int = 2) -> list[str]:
     out, first = [], True
     while s:
         k = n - (indent if first else 0)
+        while k < len(s) and s[k] in "。，、；：）》”":  # no line starts with closing punctuation (避头)
+            k += 1
         out.append(s[:k])
         s, first = s[k:], False
     return out
 
 
-def _gongwen(rng: random.Random, name: str) -> Sample:
+BODY_FONTS = ("cwTeX FangSong", "AR PL KaitiM GB", "AR PL UKai CN", "AR PL UMing CN", "AR PL SungtiL GB",
+              "Noto Serif SC", "Noto Serif SC Light", "LXGW WenKai", "Noto Sans SC Light",
+              "WenQuanYi Micro Hei")  # the held-out face too: measured, never trained on
+TITLE_FONTS = ("Noto Serif SC Bold", "Noto Serif SC SemiBold", "Noto Sans SC Medium", "Noto Sans SC Bold",
+               "AR PL UMing CN bold", "AR PL KaitiM GB bold", "LXGW WenKai Bold", "WenQuanYi Zen Hei")
+DEPARTMENTS = ("省财政厅", "市教育局", "市民政局", "省发展改革委", "市卫生健康委", "区司法局", "省自然资源厅",
+               "市审计局", "省统计局", "市文化和旅游局")
+# 联合行文: the 主办机关 (one of AGENCIES) and the organ that issues with it
+JOINT = {"国务院办公厅": "中央军委办公厅", "江苏省财政厅": "江苏省教育厅", "浙江省应急管理厅": "浙江省公安厅",
+         "北京市教育委员会": "北京市财政局", "山东省民政厅": "山东省财政厅", "天津市公安局": "天津市交通运输委员会",
+         "上海市人民政府": "中国人民解放军上海警备区", "广东省人力资源和社会保障厅": "广东省财政厅",
+         "湖南省水利厅": "湖南省自然资源厅", "杭州市西湖区卫生健康局": "杭州市西湖区教育局"}
+HEADINGS = ("一、总体要求", "二、主要任务", "三、保障措施", "四、工作要求", "五、组织实施", "六、监督检查")
+# 命令（令）格式: (organ, the 令's header, the title of its head, the 发文字号's organ part)
+ORDERS = (("国务院", "中华人民共和国国务院令", "总理", "国"), ("上海市人民政府", "上海市人民政府令", "市长", None),
+          ("江苏省人民政府", "江苏省人民政府令", "省长", None), ("浙江省人民政府", "浙江省人民政府令", "省长", None),
+          ("国家市场监督管理总局", "国家市场监督管理总局令", "局长", None), ("武汉市人民政府", "武汉市人民政府令", "市长", None))
+NOTES = ("此件公开发布", "此件依申请公开", "本文有删减", "此件主动公开")
+PAGE_BOTTOM = H - round(35 * MM)  # GB/T 9704: 版心 bottom margin 35 mm
+
+
+class Doc:
+    """Pages drawn top to bottom: a line that does not fit starts the next page."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.pages = [Page()]
+        self.y = TOP
+
+    @property
+    def p(self) -> Page:
+        return self.pages[-1]
+
+    def need(self, h: int) -> None:
+        if self.y + h > PAGE_BOTTOM:
+            self.pages.append(Page())
+            self.y = TOP
+
+    def para(self, text: str, spec, px: int, pitch: int, indent: int = 2, per: int = 28) -> None:
+        for k, line in enumerate(_wrap(text, per, indent)):
+            self.need(px)
+            self.p.text(LEFT + (indent * px if k == 0 else 0), self.y, line, spec, px)
+            self.y += pitch
+
+    def folios(self, spec) -> None:
+        """Page numbers at the foot (GB/T 9704 7.5: — 1 —) when there is more than one page."""
+        if len(self.pages) < 2:
+            return
+        px = round(14 * PT)
+        for k, page in enumerate(self.pages, 1):
+            s = f"— {k} —"
+            x = LEFT + BODY_W - 2 * px - page.width(s, spec, px) if k % 2 else LEFT + 2 * px
+            page.text(x, H - round(28 * MM), s, spec, px)
+
+
+def _title_lines(title: str, prefix: str, per: int, rng: random.Random) -> list[str]:
+    """The title over one to four lines: wrapped where it is too long, else broken at will, the first
+    line being the issuer alone now and then (国务院办公厅 / 关于……的函)."""
+    least = -(-len(title) // per)
+    most = min(4, max(least, len(title) // 6))
+    n = rng.randint(least, most) if most > least else least
+    if n == 1:
+        return [title]
+    rest = title[len(prefix):]
+    if prefix and len(prefix) <= per and rng.random() < 0.35 and -(-len(rest) // per) <= n - 1:
+        size = -(-len(rest) // (n - 1))
+        return [prefix] + [rest[k:k + size] for k in range(0, len(rest), size)]
+    size = -(-len(title) // n)
+    return [title[k:k + size] for k in range(0, len(title), size)]
+
+
+def _make_title(rng: random.Random, kind: str, topic: str, year: int, issuer: str, prefixed: bool, form: str):
+    """(title, the issuer prefix it starts with or ""): a plain title, or a 转发/批转/印发 notice (转发 and
+    批转 always name who forwards or approves)."""
+    if form == "转发":
+        return f"{issuer}转发{rng.choice(DEPARTMENTS)}关于加强{topic}工作意见的通知", issuer
+    if form == "批转":
+        return f"{issuer}批转{rng.choice(DEPARTMENTS)}关于{year}年{topic}工作情况报告的通知", issuer
+    if form == "印发":
+        what = rng.choice((f"《{topic}实施方案》", f"{topic}三年行动计划", f"《{topic}管理办法》"))
+        return f"{issuer if prefixed else ''}关于印发{what}的通知", issuer if prefixed else ""
+    body = TITLES[kind].format(t=topic, y=year)
+    return (issuer if prefixed else "") + body, issuer if prefixed else ""
+
+
+def _sentences(rng: random.Random, topic: str, year: int, n: int) -> str:
+    ref_year = rng.randint(2010, year)
+    out = []
+    for _ in range(n):
+        out.append(rng.choice(SENTENCES).format(
+            t=topic, d=date_text(ref_year, rng.randint(1, 12), rng.randint(1, 28), False),
+            ref=f"{rng.choice(AGENCIES)[1]}〔{ref_year}〕{rng.randint(1, 99)}号",
+            phone=f"021-{rng.randint(10000000, 99999999)}"))
+    return "".join(out)
+
+
+def _body(d: Doc, rng: random.Random, topic: str, year: int, spec, px: int, pitch: int, long: bool) -> None:
+    """The 正文: three sentences, or a long text in headed parts that runs over pages."""
+    if not long:
+        d.para(_sentences(rng, topic, year, 3), spec, px, pitch)
+        return
+    d.para(_sentences(rng, topic, year, 2), spec, px, pitch)
+    for heading in HEADINGS[:rng.randint(2, 5)]:
+        d.para(heading, _spec(rng.choice(("Noto Sans SC", "WenQuanYi Zen Hei"))), px, pitch)
+        d.para(_sentences(rng, topic, year, rng.randint(3, 7)), spec, px, pitch)
+
+
+def _gongwen(rng: random.Random, name: str, layout: str) -> Sample:
     agency, code, _ = rng.choice(AGENCIES)
-    kind = rng.choice(tuple(TITLES))
+    kind = "函" if layout == "letter" else rng.choice(tuple(TITLES))
     year = rng.randint(2012, 2025)
     month, day = rng.randint(1, 12), rng.randint(1, 28)
     topic = rng.choice(TOPICS)
-    upward = kind in ("请示", "报告") and rng.random() < 0.7
-    letter = kind == "函" and rng.random() < 0.5  # 信函格式: 版头 without 文件
+    upward = layout == "file" and kind in ("请示", "报告") and rng.random() < 0.7
+    form = ""  # 转发, 批转 or 印发: a 通知 that carries another text
+    if layout != "letter" and rng.random() < 0.2:
+        kind, form = "通知", rng.choice(("转发", "批转", "印发"))
+    joint = JOINT.get(agency) if layout in ("file", "published") and not upward and rng.random() < 0.3 else None
+    issuer = f"{agency}、{joint}" if joint else agency
     t = {f: None for f in FIELDS}
-    p = Page()
-    body_spec = _spec(rng.choice(("cwTeX FangSong", "AR PL KaitiM GB", "AR PL UMing CN", "Noto Serif SC Light",
-                                  "LXGW WenKai")))
-    title_spec = _spec(rng.choice(("Noto Serif SC Bold", "Noto Serif SC SemiBold", "Noto Sans SC Medium",
-                                   "AR PL UMing CN bold")))
+    d = Doc(rng)
+    body_spec = _spec(rng.choice(BODY_FONTS))
+    title_spec = _spec(rng.choice(TITLE_FONTS))
     px = round(16 * PT)
     pitch = round(px * rng.uniform(1.55, 1.75))
-    y = TOP - round(8 * MM)
+    d.y = TOP - round(8 * MM)
     hei = _spec(rng.choice(("Noto Sans SC", "WenQuanYi Zen Hei")))
-    if rng.random() < 0.25:
-        t["copy_no"] = f"{rng.randint(1, 999999):06d}"
-        p.text(LEFT, y, t["copy_no"], hei, px)
-        y += pitch
-    if rng.random() < 0.25:
-        t["secrecy"] = rng.choice(("秘密", "机密", "绝密"))
-        period = rng.choice(("5年", "10年", "20年", "长期", None))
-        t["secrecy_period"] = period
-        p.text(LEFT, y, t["secrecy"] + (f"★{period}" if period else ""), hei, px)
-        y += pitch
-    if rng.random() < 0.25:
-        t["urgency"] = rng.choice(("特急", "加急"))
-        p.text(LEFT, y, t["urgency"], hei, px)
-        y += pitch
-    y += round(6 * MM)
-    header = agency if letter else agency + "文件"
-    hpx = min(round(rng.uniform(30, 40) * PT), int(BODY_W / (len(header) * 1.05)))
-    p.centred(y, header, title_spec, hpx, RED, spacing=0.05)
-    t["header"], t["issuer"] = header, agency
-    y += hpx + round(10 * MM)
     serial = rng.randint(1, 300)
     bracket = rng.choice(("〔〕", "〔〕", "〔〕", "[]"))
     number = f"{code}{bracket[0]}{year}{bracket[1]}{serial}号"
     t["doc_number"] = f"{code}〔{year}〕{serial}号"
-    if upward:
-        t["signer"] = rng.choice(PEOPLE)
-        p.text(LEFT + px, y, number, body_spec, px)
-        p.right(y, "签发人：" + t["signer"], body_spec, px, margin_chars=1)
-    elif letter:
-        p.right(y, number, body_spec, px, margin_chars=0.5)
+    if layout != "published":
+        for field, p_, make in (("copy_no", 0.25, lambda: f"{rng.randint(1, 999999):06d}"),
+                                ("secrecy", 0.25, lambda: rng.choice(("秘密", "机密", "绝密"))),
+                                ("urgency", 0.25, lambda: rng.choice(("特急", "加急")))):
+            if rng.random() < p_:
+                t[field] = make()
+                s = t[field]
+                if field == "secrecy":
+                    t["secrecy_period"] = rng.choice(("5年", "10年", "20年", "长期", None))
+                    s += f"★{t['secrecy_period']}" if t["secrecy_period"] else ""
+                d.p.text(LEFT, d.y, s, hei, px)
+                d.y += pitch
+        d.y += round(6 * MM)
+        header = agency if layout == "letter" else agency + "文件"  # 联合行文: the 主办机关 alone may head it
+        hpx = min(round(rng.uniform(30, 40) * PT), int(BODY_W / (len(header) * 1.05)))
+        d.p.centred(d.y, header, title_spec, hpx, RED, spacing=0.05)
+        t["header"] = header
+        d.y += hpx + round(10 * MM)
+        if layout == "letter":  # 信函格式: a red double rule under the issuer's name, the number at the right
+            d.p.rule(d.y - round(6 * MM), RED, 4)
+            d.p.rule(d.y - round(5 * MM), RED, 1)
+        if upward:
+            t["signer"] = rng.choice(PEOPLE)
+            d.p.text(LEFT + px, d.y, number, body_spec, px)
+            d.p.right(d.y, "签发人：" + t["signer"], body_spec, px, margin_chars=1)
+        elif layout == "letter":
+            d.p.right(d.y, number, body_spec, px, margin_chars=0.5)
+        else:
+            d.p.centred(d.y, number, body_spec, px)
+        d.y += px + round(4 * MM)
+        if layout == "file":
+            d.p.rule(d.y, RED, 3)
+        d.y += round(10 * MM)
     else:
-        p.centred(y, number, body_spec, px)
-    y += px + round(4 * MM)
-    p.rule(y, RED, 3)
-    y += round(10 * MM)
-    full_title = (agency if rng.random() < 0.6 else "") + TITLES[kind].format(t=topic, y=year)
-    t["title"], t["doc_type"] = full_title, kind
+        d.y = TOP
+    title, prefix = _make_title(rng, kind, topic, year, issuer, joint is not None or rng.random() < 0.6, form)
+    t["title"], t["doc_type"] = title, "通知" if form else kind
+    t["issuer"] = issuer
     tpx = round(22 * PT)
-    per = BODY_W // tpx - 2
-    for part in _wrap(full_title, per, 0) if len(full_title) > per else [full_title]:
-        p.centred(y, part, title_spec, tpx)
-        y += round(tpx * 1.5)
-    y += pitch // 2
+    for part in _title_lines(title, prefix, BODY_W // tpx - 2, rng):
+        d.p.centred(d.y, part, title_spec, tpx)
+        d.y += round(tpx * 1.5)
+    if layout == "published":
+        d.p.centred(d.y, number, body_spec, px)
+        d.y += pitch
+    d.y += pitch // 2
     if kind not in ("公告", "通告", "公报", "决议", "纪要") or rng.random() < 0.2:
         rec = rng.choice(RECIPIENTS)
         t["recipients"] = rec
-        p.text(LEFT, y, rec + "：", body_spec, px)
-        y += pitch
-    ref_year = rng.randint(2010, year)
-    body = "".join(rng.sample(SENTENCES, 3)).format(
-        t=topic, d=date_text(ref_year, rng.randint(1, 12), rng.randint(1, 28), False),
-        ref=f"{rng.choice(AGENCIES)[1]}〔{ref_year}〕{rng.randint(1, 99)}号", phone=f"021-{rng.randint(10000000, 99999999)}")
-    for k, line in enumerate(_wrap(body, 28)):
-        p.text(LEFT + (2 * px if k == 0 else 0), y, line, body_spec, px)
-        y += pitch
+        d.p.text(LEFT, d.y, rec + "：", body_spec, px)
+        d.y += pitch
+    _body(d, rng, topic, year, body_spec, px, pitch, long=rng.random() < 0.3)
     if rng.random() < 0.3:
         items = [f"{topic}工作方案", f"{topic}情况统计表"][: rng.randint(1, 2)]
         t["attachments"] = "；".join(items)
-        y += pitch // 2
-        p.text(LEFT + 2 * px, y, f"附件：{'1.' if len(items) > 1 else ''}{items[0]}", body_spec, px)
+        d.y += pitch // 2
+        d.need(len(items) * pitch)
+        d.p.text(LEFT + 2 * px, d.y, f"附件：{'1.' if len(items) > 1 else ''}{items[0]}", body_spec, px)
         for i, it in enumerate(items[1:], 2):
-            y += pitch
-            p.text(LEFT + 5 * px, y, f"{i}.{it}", body_spec, px)
-        y += pitch
-    y += pitch
-    chinese = rng.random() < 0.3
-    date = date_text(year, month, day, chinese)
+            d.y += pitch
+            d.p.text(LEFT + 5 * px, d.y, f"{i}.{it}", body_spec, px)
+        d.y += pitch
+    d.y += pitch
+    signers = [agency, joint] if joint else [agency]  # 联合行文: the 署名 stacked, 主办机关 first
+    d.need((len(signers) + 1) * pitch + round(10 * MM))
+    date = date_text(year, month, day, rng.random() < 0.3)
     t["date"] = f"{year:04d}-{month:02d}-{day:02d}"
-    sig_x = p.right(y, agency, body_spec, px, margin_chars=4)
-    t["signature"] = agency
-    p.right(y + pitch, date, body_spec, px, margin_chars=4)
-    if rng.random() < 0.8:
-        p.seal(sig_x + p.width(agency, body_spec, px) // 2, y + pitch // 2, round(21 * MM), rng)
-    y += 2 * pitch + pitch // 2
-    if rng.random() < 0.3:
-        t["note"] = rng.choice(("此件公开发布", "此件依申请公开", "联系人：" + rng.choice(PEOPLE) + "，电话：" +
-                                str(rng.randint(60000000, 69999999))))
-        p.text(LEFT + 2 * px, y, f"（{t['note']}）", body_spec, px)
-        y += pitch
-    y = max(y + pitch, H - round(50 * MM))
+    t["signature"] = "、".join(signers)
+    for s in signers:
+        sig_x = d.p.right(d.y, s, body_spec, px, margin_chars=4)
+        if layout != "published" and rng.random() < 0.8:
+            d.p.seal(sig_x + d.p.width(s, body_spec, px) // 2, d.y + pitch // 2, round(21 * MM), rng)
+        d.y += pitch
+    d.p.right(d.y, date, body_spec, px, margin_chars=4)
+    d.y += pitch + pitch // 2
+    if rng.random() < (0.6 if layout == "published" else 0.3):
+        t["note"] = rng.choice(NOTES if layout == "published" else NOTES[:2] + (
+            "联系人：" + rng.choice(PEOPLE) + "，电话：" + str(rng.randint(60000000, 69999999)),))
+        d.need(px)
+        d.p.text(LEFT + 2 * px, d.y, f"（{t['note']}）", body_spec, px)
+        d.y += pitch
+    if form in ("转发", "批转") and rng.random() < 0.6:
+        _forwarded(d, rng, title, topic, year, body_spec, title_spec, px, pitch)
+    elif form == "印发" and rng.random() < 0.6:
+        what = title.split("关于印发", 1)[1][:-3].strip("《》")
+        d.pages.append(Page())
+        d.y = TOP
+        d.p.centred(d.y, what, title_spec, tpx)
+        d.y += round(tpx * 2)
+        _body(d, rng, topic, year, body_spec, px, pitch, long=True)
+    if layout != "published":
+        _banji(d, rng, t, agency, year, month, day, body_spec)
+    d.folios(body_spec)
+    return _finish(d, name, layout, t)
+
+
+def _forwarded(d: Doc, rng, title: str, topic: str, year: int, spec, title_spec, px: int, pitch: int) -> None:
+    """The forwarded or approved text after the notice: its own title, 署名 and earlier date (never the
+    document's 成文日期)."""
+    dept = next(x for x in DEPARTMENTS if x in title)
+    inner = title.split(dept, 1)[1][:-3]  # 关于……意见 / 关于……报告
+    inner = inner[:-2] + "的" + inner[-2:]
+    d.y += pitch
+    d.need(4 * pitch)
+    d.p.centred(d.y, inner, title_spec, round(18 * PT))
+    d.y += round(2 * pitch)
+    d.para(_sentences(rng, topic, year, rng.randint(2, 6)), spec, px, pitch)
+    d.y += pitch
+    d.need(2 * pitch)
+    d.p.right(d.y, dept, spec, px, margin_chars=4)
+    d.y += pitch
+    m = rng.randint(1, 12)
+    d.p.right(d.y, date_text(year - 1, m, rng.randint(1, 28), rng.random() < 0.3), spec, px, margin_chars=4)
+    d.y += pitch
+
+
+def _banji(d: Doc, rng: random.Random, t: dict, agency: str, year: int, month: int, day: int, spec) -> None:
+    """版记 at the foot of the last page: 抄送, 印发机关 and 印发日期 between rules."""
     small = round(14 * PT)
+    d.need(round(40 * MM))
+    y = max(d.y + round(small * 2), PAGE_BOTTOM - round(22 * MM))
+    p = d.p
     p.rule(y - small // 2, BLACK, 2)
     if rng.random() < 0.6:
         cc = rng.choice(("市委办公厅，市人大常委会办公厅，市政协办公厅", "各区财政局", "省委各部门，省军区",
                          "市纪委监委，市中级人民法院，市人民检察院"))
         t["cc"] = cc
-        p.text(LEFT + small, y, f"抄送：{cc}。", body_spec, small)
+        p.text(LEFT + small, y, f"抄送：{cc}。", spec, small)
         y += round(small * 1.9)
         p.rule(y - small // 2, BLACK, 1)
     printer = agency if rng.random() < 0.5 else agency.replace("人民政府", "人民政府办公室") if "人民政府" in agency \
         else agency + "办公室"
     pm = min(12, month + rng.randint(0, 1))
-    pdate = date_text(year, pm, day, False) + "印发"
     t["printer"], t["print_date"] = printer, f"{year:04d}-{pm:02d}-{day:02d}"
-    p.text(LEFT + small, y, printer, body_spec, small)
-    p.right(y, pdate, body_spec, small, margin_chars=1)
+    p.text(LEFT + small, y, printer, spec, small)
+    p.right(y, date_text(year, pm, day, False) + "印发", spec, small, margin_chars=1)
     y += round(small * 1.9)
     p.rule(y - small // 2, BLACK, 2)
-    return _finish(p, name, t)
+    d.y = y
+
+
+def _order(rng: random.Random, name: str) -> Sample:
+    """命令（令）格式: the 令's header and 第N号, the order, the head's signature and date, the regulation."""
+    organ, header, office, short = rng.choice(ORDERS)
+    topic = rng.choice(TOPICS)
+    year = rng.randint(2012, 2025)
+    month, day = rng.randint(1, 12), rng.randint(1, 28)
+    n = rng.randint(1, 800 if short else 400)
+    place = "" if short else re.sub(r"(人民政府|国家市场监督管理总局)$", "", organ)
+    reg = f"{place}{topic}{rng.choice(('管理办法', '条例', '实施办法', '管理规定'))}"
+    t = {f: None for f in FIELDS}
+    person = rng.choice(PEOPLE)
+    t.update(header=header, doc_number=f"{short or organ}令第{n}号", title=reg, doc_type="命令", issuer=organ,
+             signature=f"{office}{person}", date=f"{year:04d}-{month:02d}-{day:02d}")
+    d = Doc(rng)
+    body_spec = _spec(rng.choice(BODY_FONTS))
+    title_spec = _spec(rng.choice(TITLE_FONTS))
+    px = round(16 * PT)
+    pitch = round(px * rng.uniform(1.55, 1.75))
+    hpx = min(round(rng.uniform(28, 36) * PT), int(BODY_W / (len(header) * 1.05)))
+    d.p.centred(d.y, header, title_spec, hpx, RED, spacing=0.05)
+    d.y += hpx + round(8 * MM)
+    d.p.centred(d.y, f"第{n}号", body_spec, px)
+    d.y += pitch + round(6 * MM)
+    meeting = rng.randint(1, 120)
+    passed = date_text(year, max(1, month - 1), rng.randint(1, 28), False)
+    starts = date_text(year + (month > 9), (month + 2) % 12 + 1, 1, False)
+    d.para(f"《{reg}》已经{passed}{organ}第{meeting}次常务会议通过，现予公布，自{starts}起施行。",
+           body_spec, px, pitch)
+    d.y += pitch
+    d.p.right(d.y, f"{office}　{person}", body_spec, px, margin_chars=4)
+    d.y += pitch
+    d.p.right(d.y, date_text(year, month, day, rng.random() < 0.3), body_spec, px, margin_chars=4)
+    d.y += 2 * pitch
+    d.need(4 * pitch)
+    d.p.centred(d.y, reg, title_spec, round(20 * PT))
+    d.y += 2 * pitch
+    chapters = ("第一章　总则", "第二章　管理职责", "第三章　监督检查", "第四章　附则")
+    k = 1
+    for chapter in chapters[:rng.randint(1, 4)]:
+        d.need(pitch)
+        d.p.centred(d.y, chapter, _spec("Noto Sans SC"), px)
+        d.y += pitch
+        for _ in range(rng.randint(1, 4)):
+            d.para(f"第{cn_num(k)}条　" + _sentences(rng, topic, year, 1), body_spec, px, pitch)
+            k += 1
+    d.folios(body_spec)
+    return _finish(d, name, "order", t)
+
+
+def _minutes(rng: random.Random, name: str) -> Sample:
+    """纪要格式: `某某会议纪要` in red, 第N期, the issuing office at the left and the date at the right."""
+    agency = rng.choice([a for a, _, _ in AGENCIES if a.endswith("人民政府")])
+    office = agency + rng.choice(("办公室", "办公厅")) if not agency.endswith("区人民政府") else agency + "办公室"
+    meeting = rng.choice(("常务会议", "专题会议", "办公会议", "联席会议"))
+    heading = f"{agency}{meeting}纪要"
+    topic = rng.choice(TOPICS)
+    year = rng.randint(2012, 2025)
+    month, day = rng.randint(1, 12), rng.randint(2, 28)
+    t = {f: None for f in FIELDS}
+    t.update(title=heading, doc_type="纪要", issuer=office, date=f"{year:04d}-{month:02d}-{day:02d}")
+    d = Doc(rng)
+    body_spec = _spec(rng.choice(BODY_FONTS))
+    title_spec = _spec(rng.choice(TITLE_FONTS))
+    px = round(16 * PT)
+    pitch = round(px * rng.uniform(1.55, 1.75))
+    hpx = min(round(rng.uniform(26, 34) * PT), int(BODY_W / (len(heading) * 1.05)))
+    d.p.centred(d.y, heading, title_spec, hpx, RED, spacing=0.03)
+    d.y += hpx + round(8 * MM)
+    d.p.centred(d.y, f"第{rng.randint(1, 40)}期", body_spec, px)
+    d.y += pitch + round(4 * MM)
+    d.p.text(LEFT, d.y, office, body_spec, px)
+    d.p.right(d.y, date_text(year, month, day, rng.random() < 0.3), body_spec, px, margin_chars=0)
+    d.y += px + round(3 * MM)
+    d.p.rule(d.y, RED, 3)
+    d.y += round(8 * MM)
+    held = date_text(year, month, day - 1, False)
+    chair = rng.choice(("市长", "区长", "副市长", "省长")) + rng.choice(PEOPLE)
+    d.para(f"{held}，{chair}主持召开{meeting}，研究{topic}等工作。现纪要如下：", body_spec, px, pitch)
+    for k, heading_ in enumerate(("一、", "二、", "三、")[:rng.randint(1, 3)]):
+        d.para(heading_ + _sentences(rng, topic, year, rng.randint(1, 3)), body_spec, px, pitch)
+    d.y += pitch // 2
+    d.para("出席：" + "、".join(rng.sample(PEOPLE, 4)), body_spec, px, pitch, indent=0)
+    d.para("请假：" + rng.choice(PEOPLE), body_spec, px, pitch, indent=0)
+    d.folios(body_spec)
+    return _finish(d, name, "minutes", t)
 
 
 def _other(rng: random.Random, name: str) -> Sample:
@@ -304,16 +575,28 @@ def _other(rng: random.Random, name: str) -> Sample:
         for k, part in enumerate(_wrap(line, 28, 2)):
             p.text(LEFT + (2 * px if k == 0 else 0), y, part, spec, px)
             y += round(px * 1.7)
-    return _finish(p, name, t)
+    return _finish(p, name, "other", t)
 
 
-def _finish(p: Page, name: str, truth: dict) -> Sample:
-    lines = tuple((s, box) for s, box, _ in sorted(p.lines, key=lambda l: (l[2], l[1][0])))
-    return Sample(name, np.asarray(p.img), lines, truth)
+def _finish(d: Doc | Page, name: str, layout: str, truth: dict) -> Sample:
+    pages = d.pages if isinstance(d, Doc) else [d]
+    lines = tuple(tuple((s, box) for s, box, _ in sorted(p.lines, key=lambda l: (l[2], l[1][0]))) for p in pages)
+    return Sample(name, layout, tuple(np.asarray(p.img) for p in pages), lines, truth)
 
 
-def make_sample(seed: int) -> Sample:
-    """One labelled page; the same seed always gives the same page."""
+def make_sample(seed: int, layout: str | None = None) -> Sample:
+    """One labelled document; the same seed (and layout) always gives the same pages. The layout is
+    drawn from the seed unless given."""
     rng = random.Random(seed)
+    if layout is None:
+        layout = rng.choices(LAYOUTS, weights=(30, 14, 24, 10, 8, 14))[0]
+    elif layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}")
     name = f"gongwen-{seed:04d}"
-    return _other(rng, name) if rng.random() < 0.12 else _gongwen(rng, name)
+    if layout == "other":
+        return _other(rng, name)
+    if layout == "order":
+        return _order(rng, name)
+    if layout == "minutes":
+        return _minutes(rng, name)
+    return _gongwen(rng, name, layout)
