@@ -59,8 +59,6 @@ def test_every_layout_reads_its_key_fields_from_clean_text(layout):
     assert f"| {layout} | 3 |" in layout_table("t", {layout: score})
 
 
-@pytest.mark.xfail(strict=True, reason="extractor: province_code_fix rewrites a provincial 令's number "
-                   "(上海市人民政府令第61号 -> 沪海市人民政府令第61号); archiver/classify/gongwen.py, not this bench")
 def test_a_provincial_order_keeps_its_number():
     s = make_sample(1, layout="order")
     assert extract(s.texts(), s.boxes()).doc_number == s.truth["doc_number"] == "上海市人民政府令第61号"

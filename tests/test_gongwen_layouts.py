@@ -4,6 +4,8 @@ not the shared real ones): the title above or below the 发文字号, over one t
 date; multi-page documents; Chinese numerals in the date; a date that cannot be read."""
 from __future__ import annotations
 
+import pytest
+
 from archiver.classify.gongwen import extract
 
 PUBLISHED = """某省人民政府办公厅关于加强
@@ -180,3 +182,72 @@ def test_an_approving_or_issuing_notice_is_issued_by_who_approves_or_issues():
     m = extract([ISSUING])
     assert (m.issuer, m.doc_type) == ("某市人民政府办公室", "通知")
     assert m.title == "某市人民政府办公室关于印发某市档案事业发展规划的通知"
+
+
+def _joint(first: str, second: str, signature: str) -> str:
+    return (f"{first}、{second}关于做好档案移交工作的通知\n某政发〔2024〕6号\n各有关单位：\n"
+            f"现将档案移交有关事项通知如下，请认真贯彻执行。\n{signature}\n2024年6月3日")
+
+
+@pytest.mark.parametrize("first, second", [("某省民政厅", "某省财政厅"), ("某市人民政府办公室", "某军分区政治工作处")])
+@pytest.mark.parametrize("layout", ["stacked", "one line", "beside the date"])
+def test_joint_issuers_sign_together(first, second, layout):
+    signature = {"stacked": f"{first}\n{second}", "one line": f"{first}　　{second}",
+                 "beside the date": f"{first}　{second}　"}[layout]
+    text = _joint(first, second, signature)
+    if layout == "beside the date":
+        text = text.replace(f"{signature}\n", signature)
+    m = extract([text])
+    assert (m.signature, m.issuer, m.date) == (f"{first}、{second}", f"{first}、{second}", "2024-06-03")
+
+
+def test_a_body_line_over_the_signature_is_no_second_signer():
+    # By its box the line over the 署名 runs the width of the text (a wrapped line whose 。 was lost):
+    # it is 正文, not a second organ.
+    lines = ["某县人民政府关于档案工作的通知", "各乡镇人民政府：", "请各乡镇于月底前将档案移交情况报送县档案局",
+             "某县人民政府", "2024年6月3日"]
+    boxes = [(300, 100, 900, 150), (100, 200, 400, 240), (100, 300, 1100, 340), (800, 400, 1040, 440),
+             (800, 500, 1040, 540)]
+    m = extract(["\n".join(lines)], [boxes])
+    assert m.signature == "某县人民政府"
+    stacked = boxes[:2] + [(100, 300, 1100, 340), (800, 350, 1040, 390), (800, 400, 1040, 440), (800, 500, 1040, 540)]
+    m = extract(["\n".join(lines[:3] + ["某县人民政府", "某县人民武装部"] + lines[4:])], [stacked])
+    assert m.signature == "某县人民政府、某县人民武装部"
+
+
+@pytest.mark.parametrize("office", ["某市人民政府办公室", "某县人民政府办公室", "某省人民政府办公厅"])
+@pytest.mark.parametrize("one_line", [True, False])
+def test_minutes_have_no_signature_their_office_issues_them(office, one_line):
+    heading = office.replace("办公室", "").replace("办公厅", "") + "专题会议纪要"
+    top = f"{office}　　　　2024年3月5日" if one_line else f"{office}\n二〇二四年三月五日"
+    m = extract([f"{heading}\n第3期\n{top}\n2024年3月1日，会议研究了档案工作。纪要如下：\n一、加强档案工作。\n"
+                 "出席：某某某、某某某"])
+    assert m.signature is None  # GB/T 9704: a 纪要 carries no 署名
+    assert (m.issuer, m.date, m.doc_type, m.title) == (office, "2024-03-05", "纪要", heading)
+    # a 纪要 sent in the 文件 layout, signed under its text, keeps its 署名
+    m = extract([f"关于档案工作专题会议的纪要\n各单位：\n会议研究了档案工作，纪要如下。\n{office}\n2024年3月5日"])
+    assert (m.signature, m.date) == (office, "2024-03-05")
+
+
+@pytest.mark.parametrize("organ, n", [("上海市人民政府", 61), ("山东省人民政府", 7), ("重庆市人民政府", 312),
+                                      ("湖南省人民政府", 1)])
+@pytest.mark.parametrize("one_line", [True, False])
+def test_a_provincial_order_is_numbered_as_printed(organ, n, one_line):
+    head = f"{organ}令　第{n}号" if one_line else f"{organ}令\n第{n}号"
+    m = extract([ORDER.replace("中华人民共和国国务院令\n第801号", head)])
+    assert (m.doc_number, m.issuer, m.doc_type) == (f"{organ}令第{n}号", organ, "命令")
+    assert extract([ORDER]).doc_number == "国令第801号"
+    # a 机关代字 misread is still set to the province's name (湖 read for 湘)
+    m = extract([f"湖南省人民政府关于某事的通知\n湖政发〔2024〕{n}号\n各市州人民政府：\n正文。\n湖南省人民政府\n2024年1月2日"])
+    assert m.doc_number == f"湘政发〔2024〕{n}号"
+
+
+@pytest.mark.parametrize("left, right", [("档案", "文书"), ("城乡规划", "建设管理"), ("一", "二")])
+def test_a_title_broken_after_an_enumeration_comma_keeps_it(left, right):
+    m = extract([f"某市人民政府关于加强{left}、\n{right}工作的通知\n某政发〔2024〕2号\n"
+                 f"各区人民政府，市政府各委、\n办、局：\n正文。\n某市人民政府\n2024年1月2日"])
+    assert m.title == f"某市人民政府关于加强{left}、{right}工作的通知"
+    assert m.recipients == "各区人民政府，市政府各委、办、局"
+    # a mark after the last word of a title is a speck, not part of it
+    m = extract([f"某市人民政府关于加强{left}{right}工作的通知、\n某政发〔2024〕2号\n各区人民政府：\n正文。"])
+    assert m.title == f"某市人民政府关于加强{left}{right}工作的通知"

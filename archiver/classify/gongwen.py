@@ -84,6 +84,7 @@ class _Found:
         self.spans: list[FieldSpan] = []
         self.title_above: tuple[int, int] | None = None  # the title, when it stands above the 发文字号
         self.order_issuer: str | None = None  # the organ of a 令 (命令格式), from its header
+        self.head_organ: tuple[str, TextLine] | None = None  # an organ dated above the body (纪要格式), no 署名
 
     def put(self, field: str, value, *lines: TextLine) -> None:
         if value in (None, "") or field in self.values:
@@ -93,6 +94,20 @@ class _Found:
         self.values[field] = value
         if lines:
             self.spans.append(FieldSpan(field, lines[0].page, lines[0].number, "\n".join(ln.text for ln in lines)))
+
+
+def _join(lines: Sequence[TextLine]) -> str:
+    """The lines' texts as one: a line broken after a 顿号 (关于加强档案、 / 文书工作的通知) keeps it, though
+    _trim drops a 、 that ends a line alone (a speck there reads as one): a 、 between two hanzi joins
+    the items of an enumeration."""
+    out = ""
+    for k, ln in enumerate(lines):
+        n = ln.norm
+        if k + 1 < len(lines) and norm(ln.text).endswith(n + "、") and re.search(r"[\u4e00-\u9fff]$", n) \
+                and re.match(r"[\u4e00-\u9fff]", lines[k + 1].norm):
+            n += "、"
+        out += n
+    return out
 
 
 def _tall(lines: list[TextLine], i: int) -> bool:
@@ -321,18 +336,88 @@ def _date_line(lines: list[TextLine], title_end: int, banji: int) -> int | None:
     return date_i
 
 
+# Organs set side by side on one line (联合行文): a gap of an ideographic space or two spaces or more.
+_GAP = re.compile(r"(?:\s*\u3000\s*|\s{2,})")
+
+
+def _organs_on_line(text: str, want: str) -> list[str]:
+    """The organs a line names side by side (甲局　　乙局), each a whole organisation name, when there are
+    two or more; `want` is the normalised text they make up (a date after them on the line is not theirs)."""
+    parts = [x for x in (norm(x) for x in _GAP.split(text.strip())) if x]
+    acc, used = "", []
+    for x in parts:
+        if acc == want:
+            break
+        acc += x
+        used.append(x)
+    if acc != want or len(used) < 2 or not all(looks_like_org(x) and len(x) >= 3 for x in used):
+        return []
+    return used
+
+
+def _body_line(lines: list[TextLine], k: int) -> bool:
+    """By its box, a line of the 正文: it starts at the text's left edge and spans most of the text's width
+    (a 署名 is set short, towards the right). False when the boxes are not known."""
+    box = lines[k].box
+    page = [ln.box for ln in lines if ln.page == lines[k].page and ln.box is not None]
+    if box is None or len(page) < 4:
+        return False
+    left, right = min(b[0] for b in page), max(b[2] for b in page)
+    h = max(1, box[3] - box[1])
+    return box[0] - left < 1.5 * h and box[2] - box[0] > 0.6 * (right - left)
+
+
+def _signature_stack(lines: list[TextLine], k: int, title_end: int) -> int:
+    """The first line of the 署名 that ends on line k: 联合行文 stacks the organs one per line over the
+    date (主办机关 first), each a whole organisation name, none a line of the body: set the width of the
+    text by its box, or without boxes as long as a full line (GB/T 9704: 28 characters; an organ's name
+    is rarely over 20)."""
+    first = k
+    if not looks_like_org(lines[k].norm):
+        return first
+    while first - 1 > title_end and lines[first - 1].page == lines[k].page and k - first < 5:
+        n = lines[first - 1].norm
+        if not looks_like_org(n) or len(n) > 22 or n.startswith(("附件", "联系", "抄送")) or _body_line(lines, first - 1):
+            break
+        first -= 1
+    return first
+
+
+def _above_the_body(lines: list[TextLine], first: int, title_end: int) -> bool:
+    """Only the title and short lines with no sentence in them (第12期) stand above line `first`: an organ
+    and date there head the page (纪要格式: the issuing office and the date over the body), while a 署名
+    follows the 正文 it signs."""
+    return all(len(ln.norm) <= 12 and not re.search(r"[。，,；;：:]", ln.norm) for ln in lines[title_end + 1:first])
+
+
+def _put_signature(lines: list[TextLine], first: int, last: int, title_end: int, found: _Found,
+                   prefix: str | None = None) -> None:
+    """The 署名 of lines first..last (the last may hold the date after it, prefix being its part before
+    the date): joint organs, stacked or side by side, are kept all, joined by 、 as the 发文机关 is."""
+    organs: list[str] = []
+    for k in range(first, last + 1):
+        part = prefix if k == last and prefix is not None else lines[k].norm
+        organs += _organs_on_line(lines[k].text, part) or [part]
+    value = "、".join(organs)
+    if _above_the_body(lines, first, title_end):
+        if looks_like_org(organs[0]) and found.head_organ is None:
+            found.head_organ = (value, lines[first])
+        return
+    found.put("signature", value, *lines[first:last + 1])
+
+
 def _date_and_signature(lines: list[TextLine], date_i: int, title_end: int, found: _Found) -> None:
-    """The 成文日期 of its line, and the 署名 before it on that line or on the line above."""
+    """The 成文日期 of its line, and the 署名 before it on that line or on the lines above."""
     ln = lines[date_i]
     ds = dates_in(ln.norm) or [(0, 0, found.values.get("date"))]
     found.put("date", ds[-1][2], ln)
     prefix = ln.norm[:ds[-1][0]]
     if prefix and (looks_like_org(prefix) or is_plain_name(prefix)):
-        found.put("signature", prefix, ln)
+        _put_signature(lines, date_i, date_i, title_end, found, prefix)
     elif date_i - 1 > title_end:
         prev = lines[date_i - 1]
         if _signature_like(prev.norm) and not prev.norm.startswith(("附件", "联系")):
-            found.put("signature", prev.norm, prev)
+            _put_signature(lines, _signature_stack(lines, date_i - 1, title_end), date_i - 1, title_end, found)
 
 
 def _note(lines: list[TextLine], start: int, banji: int, found: _Found) -> None:
@@ -369,7 +454,7 @@ def _signature_over_lost_date(lines: list[TextLine], title_end: int, banji: int,
         datish = len(nxt) <= 14 and (sum(c in nxt for c in "年月日") >= 2 or len(re.findall(r"\d", nxt)) >= 4)
         printed = "印发" in nxt or _printed_line(lines, i)
         if datish and not printed and looks_like_org(prev) and not dates_in(prev):
-            found.put("signature", prev, lines[i - 1])
+            _put_signature(lines, _signature_stack(lines, i - 1, title_end), i - 1, title_end, found)
             return
 
 
@@ -465,8 +550,10 @@ def _issuer(found: _Found, title: str | None) -> tuple[str | None, str | None]:
         name = re.sub(r"(绝密|机密|秘密)$", "", header[:-2])
         return (name, "header") if len(name) >= 2 else (header[:-2], "header")
     sig = found.values.get("signature")
-    if isinstance(sig, str) and looks_like_org(sig):
+    if isinstance(sig, str) and all(looks_like_org(x) for x in sig.split("、")):
         return sig, "signature"
+    if found.head_organ is not None:  # 纪要格式: the office that issues it, over the body
+        return found.head_organ[0], "head"
     if title:
         m = re.match(r"^(.{2,30}?)(?:19|20)\d\d年(?:度)?.{0,12}(预算|决算|年度报告)", title)
         if m and looks_like_org(m.group(1)):
@@ -501,12 +588,14 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
         _tail(lines, order_end, found)
     elif t is not None:
         title_lines = lines[t[0]:t[1] + 1]
-        title = "".join(ln.norm.rstrip(":") for ln in title_lines[:-1]) + title_lines[-1].norm
+        title = _join([ln if not ln.norm.endswith(":") else TextLine(ln.page, ln.number, ln.text, ln.norm.rstrip(":"),
+                                                                     ln.box) for ln in title_lines])
         found.put("title", title, *title_lines)
         after = max(t[1], start - 1) + 1  # as published, the 发文字号 follows the title
         for k in range(after, min(after + 2, len(lines))):
             n = lines[k].norm
-            if k == after and _recipients_without_colon(n):  # a scan often loses the colon
+            # a scan often loses the colon; a line broken after a 顿号 goes on to the next
+            if k == after and _recipients_without_colon(n) and not norm(lines[k].text).endswith(n + "、"):
                 found.put("recipients", n.replace(";", ","), lines[k])
                 break
             if n.endswith(("：", ":")) and not re.match(r"^(附件|抄送|联系人|电话)", n) and len(n) <= 80:
@@ -514,12 +603,15 @@ def extract(page_texts: Sequence[str], page_boxes: Sequence[Sequence[Box]] | Non
                 if k > after and "。" in lines[after].norm:
                     break
                 # 主送机关 are separated by commas or 顿号; a semicolon there is a misread comma.
-                found.put("recipients", "".join(ln.norm for ln in used).rstrip("：:").replace(";", ","), *used)
+                found.put("recipients", _join(used).rstrip("：:").replace(";", ","), *used)
                 break
         _tail(lines, max(t[1], start - 1), found)
     issuer, source = _issuer(found, title)
     if issuer:
         span = next((s for s in found.spans if s.field == source), None)
+        if source == "head" and found.head_organ is not None:
+            ln = found.head_organ[1]
+            span = FieldSpan("head", ln.page, ln.number, ln.text)
         found.values["issuer"] = issuer
         if span:
             found.spans.append(FieldSpan("issuer", span.page, span.line, span.text))

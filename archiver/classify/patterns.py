@@ -203,13 +203,17 @@ _PROVINCE_ORGAN = re.compile(r"^(" + "|".join(PROVINCES) + r")(?:省|市|壮族�
 
 def province_code_fix(doc_number: str, issuer: str | None) -> str:
     """The number with its first character set to the issuer's province name when the issuer is a
-    province-level organ (not a city or district of it) and the character read is no province name."""
-    if not issuer or not doc_number:
+    province-level organ (not a city or district of it) and the character read is no province name.
+    Only a 机关代字 starts with that one-character name: a 令's number spells its organ out
+    (上海市人民政府令第61号), as does any number that starts with the province's full name."""
+    if not issuer or not doc_number or ORDER_NO.match(doc_number):
         return doc_number
     m = _PROVINCE_ORGAN.match(issuer)
     if not m or re.search(r"[市区县州盟旗]", m.group("rest")):
         return doc_number
     want = PROVINCES[m.group(1)]
+    if doc_number.startswith(m.group(1)):
+        return doc_number
     first = doc_number[0]
     if first == want or first in PROVINCES.values() or first == "国" or not re.match(r"[\u4e00-\u9fff]", first):
         return doc_number
