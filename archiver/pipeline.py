@@ -358,7 +358,8 @@ class Pipeline:
             match = dedup.find_near_duplicate([p.phash for p in doc.pages], doc.text, self.page_index,
                                               lambda i: repository.document_text_or_none(s, i),
                                               cfg.dedup.hash_distance, cfg.dedup.text_similarity,
-                                              cfg.dedup.rescan_text_similarity)
+                                              cfg.dedup.rescan_text_similarity,
+                                              dedup.sure_text((ln.text, ln.confidence) for p in doc.pages for ln in p.lines))
             if match is not None and cfg.dedup.action == "skip":
                 reason = (f"{src.name}: near-duplicate of document {match.document_id} "
                           f"(pHash distance {match.hash_distance}, text similarity {match.text_similarity:.2f}); "

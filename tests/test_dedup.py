@@ -4,7 +4,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from archiver.dedup import BLANK, find_near_duplicate, hamming, page_hash, page_matches, text_similarity
+from archiver.dedup import (BLANK, contained, find_near_duplicate, hamming, page_hash, page_matches, sure_text,
+                            text_similarity)
 
 from .support.helpers import page_image
 
@@ -119,3 +120,29 @@ def test_a_rescan_of_the_same_paper_needs_less_text_agreement_than_a_look_alike(
     # the same text agreement without the second rule, or with a page fewer: not a duplicate
     assert find_near_duplicate(pages, poor, stored, {7: text}.__getitem__, 10, 0.82) is None
     assert find_near_duplicate(pages[:3], poor, stored, {7: text}.__getitem__, 10, 0.82, 0.68) is None
+
+
+def test_a_rescan_whose_seal_lines_are_garbled_is_linked_by_the_lines_it_read_surely():
+    """A poor copy misreads its seal and small print: Dice falls under rescan_similarity, but what it read
+    with confidence is found in the stored text. Only for a rescan of the same paper (as many pages, all
+    alike); a document on the same template, read just as surely, shares too little to be linked."""
+    pages = [page_hash(page_image(BODY))]
+    stored = [(7, 1, pages[0])]
+    text = "".join(BODY)
+    garbled = ["墨—四吧耻吧“■VIII咆即三—6wm6mmi", "耻吧■咆即三6wm—四吧", "■VIII咆即墨耻吧"]
+    lines = [(ln, 0.97) for ln in BODY[:4]] + [(g, 0.31) for g in garbled]
+    poor = "\n".join(t for t, _ in lines)
+    assert text_similarity(poor, text) < 0.68
+    sure = sure_text(lines)
+    assert garbled[0] not in sure and contained(sure, text) == 1.0
+    m = find_near_duplicate(pages, poor, stored, {7: text}.__getitem__, 10, 0.82, 0.68, sure)
+    assert m is not None and m.document_id == 7
+    assert find_near_duplicate(pages, poor, stored, {7: text}.__getitem__, 10, 0.82, 0.68) is None  # Dice alone
+    # a page fewer or more: not a rescan of the same paper, the confident lines do not count
+    assert find_near_duplicate(pages * 2, poor, stored, {7: text}.__getitem__, 10, 0.82, 0.68, sure) is None
+    # the same 版头, 主送 and first lines, then its own content, all read surely: not linked
+    other = BODY[:2] + ["为做好今年汛期各项准备工作，", "现将防汛有关事项通知如下。", "一、压实防汛责任，排查隐患。",
+                        "二、加强值班值守，报送信息。"]
+    other_sure = sure_text((ln, 0.99) for ln in other)
+    assert contained(other_sure, text) < 0.68
+    assert find_near_duplicate(pages, "\n".join(other), stored, {7: text}.__getitem__, 10, 0.82, 0.68, other_sure) is None
