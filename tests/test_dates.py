@@ -45,9 +45,11 @@ def test_valid_dates_in_either_script_and_only_real_days():
 
 
 def test_a_date_is_recognised_by_its_shape_whatever_was_misread():
-    for damaged in ("二〇四年三月二日", "二十六年九月七日", "2918年12月/21日", "二)四年八月十二日", "2018 年 11 月 7 日"):
+    for damaged in ("二〇四年三月二日", "二十六年九月七日", "2918年12月/21日", "二)四年八月十二日", "2018 年 11 月 7 日",
+                    "2019年1月24日1", "二〇〇四年三月二日）"):
         assert date_shaped(damaged), damaged
-    for other in ("执行期限为2019年1月1日", "2019年1月1日起施行。", "第三十六条本条例自2019年1月1日起施行", "年月日"):
+    for other in ("执行期限为2019年1月1日", "2019年1月1日起施行。", "第三十六条本条例自2019年1月1日起施行", "年月日",
+                  "于2019年1月24日", "2019年1月24日印发", "至2019年1月24日", "2019年第1月3日"):
         assert not date_shaped(other), other
 
 
@@ -65,6 +67,12 @@ def test_a_misread_digit_takes_the_next_likeliest_that_makes_a_date(charset):
     cols = spelled("2") + [{"9": 0.6, "0": 0.35}, {"": 0.97}] + spelled("18年12月21日")
     probs = matrix(charset, cols)
     assert DateReader(charset).read(probs, len(cols), "2918年12月21日") == "2018年12月21日"
+
+
+def test_a_mark_after_the_date_is_dropped(charset):
+    # a lifted seal's edge just after 日, read as 1
+    cols = spelled("2019年1月24日") + [{"1": 0.7, "": 0.3}, {"": 0.97}]
+    assert DateReader(charset).read(matrix(charset, cols), len(cols), "2019年1月24日1") == "2019年1月24日"
 
 
 def test_lines_that_are_valid_dates_or_not_dates_are_left_alone(charset):

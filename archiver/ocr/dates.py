@@ -27,9 +27,11 @@ BEAM = 16
 # a digit the matrix does not hold at all costs ~14 (p 1e-6), so 12 keeps 3.7 of margin either way.
 MAX_GAP = 12.0
 
-# Whole line, spaces removed: 2-6 characters before 年 (a year as read, damaged), 1-3 before 月, 1-4 before 日.
-_SHAPE = re.compile(r"^(.{2,6})年(.{1,3})月(.{1,4})日$")
+# Whole line, spaces removed: 2-6 characters before 年 (a year as read, damaged), 1-3 before 月, 1-4 before 日,
+# and at most two marks after it (a lifted seal's edge read as 1 or a bracket).
+_SHAPE = re.compile(r"^(.{2,6})年(.{1,3})月(.{1,4})日(.{0,2})$")
 _NUMERAL = re.compile(r"[0-9〇○一二三四五六七八九十零OoΟ]")
+NUMERALS = "0123456789〇○零一二三四五六七八九十"
 
 
 def _cn_number(n: int) -> str:
@@ -102,10 +104,20 @@ def is_date(text: str) -> bool:
     return any(_fits(text, t, whole=True) for t in TABLES.values()) and _real_day(text)
 
 
+def _hanzi(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+
+
 def date_shaped(text: str) -> bool:
-    """The whole line is a date by its shape, whatever was misread in it."""
+    """The whole line is a date by its shape, whatever was misread in it: numerals (or marks a misreading
+    leaves) for the year, month and day, two of them at least in the year, and no hanzi but numerals
+    anywhere, so 于2019年1月24日 or 2019年1月24日印发 is a sentence's date, not a date line."""
     m = _SHAPE.match(re.sub(r"\s+", "", text))
-    return bool(m) and len(_NUMERAL.findall(m.group(1))) >= 2
+    if not m:
+        return False
+    year, month, day, tail = m.groups()
+    return (len(_NUMERAL.findall(year)) >= 2 and not any(_hanzi(c) for c in tail)
+            and all(c in NUMERALS or not _hanzi(c) for c in year + month + day))
 
 
 class DateReader:
