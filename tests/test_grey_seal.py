@@ -2,6 +2,7 @@
 署名 and 成文日期 under it read; a grey page without a seal keeps every stroke. Pages made here."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
@@ -53,3 +54,16 @@ def test_a_grey_page_without_a_seal_is_left_as_it_is(reader):
     assert not red.seal.any() and np.array_equal(red.gray, page)
     texts = [ln.text for ln in ocr_page(page, reader, 0.25)]
     assert texts[-2:] == ["某某市档案局", "2024年3月15日"] and len(texts) == len(LINES), texts
+
+
+def test_a_seal_is_found_where_hough_puts_its_centre_off_by_a_tenth_of_its_radius():
+    """Hough's centre on the reduced page can miss the ring by a tenth of the radius; the circle is moved
+    to where its line runs round, so the seal is still found and lifted."""
+    from archiver.vision.red import _refine, _tone_on_circle
+
+    gray = np.full((1200, 1200), 235, np.uint8)
+    cv2.circle(gray, (600, 620), 150, 130, 9)  # a seal's ring, printed as mid grey
+    cx, cy, r = _refine(gray, 600 + 14, 620 - 16, 150 + 6, 3.75, 188)
+    assert abs(cx - 600) <= 6 and abs(cy - 620) <= 6 and abs(r - 150) <= 6  # within the ring's width
+    assert (_tone_on_circle(gray, cx, cy, r, 3.75) < 188).mean() >= 0.95
+    assert (_tone_on_circle(gray, 614, 604, 156, 3.75) < 188).mean() < 0.85  # where Hough put it: missed
