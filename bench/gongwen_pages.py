@@ -124,6 +124,20 @@ def _spec(name: str) -> fonts.FontSpec:
     return fonts.by_name(name)
 
 
+def _faces(rng: random.Random) -> tuple[fonts.FontSpec, fonts.FontSpec, int, int]:
+    """A document's body and title faces, its body size (16 pt in px) and line pitch."""
+    px = round(16 * PT)
+    return _spec(rng.choice(BODY_FONTS)), _spec(rng.choice(TITLE_FONTS)), px, round(px * rng.uniform(1.55, 1.75))
+
+
+def _red_heading(d: "Doc", rng: random.Random, heading: str, spec: fonts.FontSpec, size_pt: tuple[float, float],
+                 spacing: float) -> None:
+    """A red heading across the top (令 or 纪要), as large as the text width lets it be, and the gap under it."""
+    hpx = min(round(rng.uniform(*size_pt) * PT), int(BODY_W / (len(heading) * 1.05)))
+    d.p.centred(d.y, heading, spec, hpx, RED, spacing=spacing)
+    d.y += hpx + round(8 * MM)
+
+
 class Page:
     def __init__(self) -> None:
         self.img = Image.new("RGB", (W, H), (255, 255, 255))
@@ -314,10 +328,7 @@ def _gongwen(rng: random.Random, name: str, layout: str) -> Sample:
     issuer = f"{agency}、{joint}" if joint else agency
     t = {f: None for f in FIELDS}
     d = Doc(rng)
-    body_spec = _spec(rng.choice(BODY_FONTS))
-    title_spec = _spec(rng.choice(TITLE_FONTS))
-    px = round(16 * PT)
-    pitch = round(px * rng.uniform(1.55, 1.75))
+    body_spec, title_spec, px, pitch = _faces(rng)
     d.y = TOP - round(8 * MM)
     hei = _spec(rng.choice(("Noto Sans SC", "WenQuanYi Zen Hei")))
     serial = rng.randint(1, 300)
@@ -479,13 +490,8 @@ def _order(rng: random.Random, name: str) -> Sample:
     t.update(header=header, doc_number=f"{short or organ}令第{n}号", title=reg, doc_type="命令", issuer=organ,
              signature=f"{office}{person}", date=f"{year:04d}-{month:02d}-{day:02d}")
     d = Doc(rng)
-    body_spec = _spec(rng.choice(BODY_FONTS))
-    title_spec = _spec(rng.choice(TITLE_FONTS))
-    px = round(16 * PT)
-    pitch = round(px * rng.uniform(1.55, 1.75))
-    hpx = min(round(rng.uniform(28, 36) * PT), int(BODY_W / (len(header) * 1.05)))
-    d.p.centred(d.y, header, title_spec, hpx, RED, spacing=0.05)
-    d.y += hpx + round(8 * MM)
+    body_spec, title_spec, px, pitch = _faces(rng)
+    _red_heading(d, rng, header, title_spec, (28, 36), 0.05)
     d.p.centred(d.y, f"第{n}号", body_spec, px)
     d.y += pitch + round(6 * MM)
     meeting = rng.randint(1, 120)
@@ -526,13 +532,8 @@ def _minutes(rng: random.Random, name: str) -> Sample:
     t = {f: None for f in FIELDS}
     t.update(title=heading, doc_type="纪要", issuer=office, date=f"{year:04d}-{month:02d}-{day:02d}")
     d = Doc(rng)
-    body_spec = _spec(rng.choice(BODY_FONTS))
-    title_spec = _spec(rng.choice(TITLE_FONTS))
-    px = round(16 * PT)
-    pitch = round(px * rng.uniform(1.55, 1.75))
-    hpx = min(round(rng.uniform(26, 34) * PT), int(BODY_W / (len(heading) * 1.05)))
-    d.p.centred(d.y, heading, title_spec, hpx, RED, spacing=0.03)
-    d.y += hpx + round(8 * MM)
+    body_spec, title_spec, px, pitch = _faces(rng)
+    _red_heading(d, rng, heading, title_spec, (26, 34), 0.03)
     d.p.centred(d.y, f"第{rng.randint(1, 40)}期", body_spec, px)
     d.y += pitch + round(4 * MM)
     d.p.text(LEFT, d.y, office, body_spec, px)
