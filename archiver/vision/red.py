@@ -143,20 +143,31 @@ def _tone_on_circle(gray: np.ndarray, cx: float, cy: float, r: float, band: floa
 REFINE = 0.12
 
 
+def _coverage(gray: np.ndarray, cxs: np.ndarray, cys: np.ndarray, rs: np.ndarray, band: float,
+              paper_t: int) -> np.ndarray:
+    """For each circle (cxs[i], cys[i], rs[i]): the share of angles where _tone_on_circle is darker than paper_t,
+    all circles sampled at once."""
+    H, W = gray.shape
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    radii = np.linspace(rs - band, rs + band, 7, axis=-1)  # circles x 7
+    xs = np.clip((cxs[:, None, None] + radii[:, :, None] * np.cos(angles)).round().astype(int), 0, W - 1)
+    ys = np.clip((cys[:, None, None] + radii[:, :, None] * np.sin(angles)).round().astype(int), 0, H - 1)
+    return (gray[ys, xs].min(axis=1) < paper_t).mean(axis=1)
+
+
 def _refine(gray: np.ndarray, cx: float, cy: float, r: float, band: float, paper_t: int) -> tuple[float, float, float]:
     """The circle near (cx, cy, r) whose line is darker than paper_t on the most angles: a coarse grid of
-    centres and radii within REFINE * r, then a finer one round the best."""
-    best = ((_tone_on_circle(gray, cx, cy, r, band) < paper_t).mean(), cx, cy, r)
+    centres and radii within REFINE * r, then a finer one round the best (the first best in grid order; the
+    circle as given where nothing beats it)."""
+    best_cov = float(_coverage(gray, np.array([cx]), np.array([cy]), np.array([r]), band, paper_t)[0])
     for span in (REFINE * r, REFINE * r / 3):
-        _, bx, by, br = best
         steps = np.linspace(-span, span, 7)
-        for dr in steps[::3]:
-            for dy in steps:
-                for dx in steps:
-                    cov = (_tone_on_circle(gray, bx + dx, by + dy, br + dr, band) < paper_t).mean()
-                    if cov > best[0]:
-                        best = (cov, bx + dx, by + dy, br + dr)
-    return best[1], best[2], best[3]
+        dr, dy, dx = (a.ravel() for a in np.meshgrid(steps[::3], steps, steps, indexing="ij"))
+        covs = _coverage(gray, cx + dx, cy + dy, r + dr, band, paper_t)
+        k = int(np.argmax(covs))
+        if covs[k] > best_cov:
+            best_cov, cx, cy, r = float(covs[k]), cx + dx[k], cy + dy[k], r + dr[k]
+    return float(cx), float(cy), float(r)
 
 
 def find_grey_seals(gray: np.ndarray) -> list[tuple[float, float, float, int]]:
