@@ -100,10 +100,16 @@ def make_reader(settings: Settings) -> LineReader:
 
 def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0) -> tuple[Line, ...]:
     """Lines of a page image: page analysis cuts them, the recogniser reads them; noise reads dropped."""
+    from .ocr.dates import either_date
     from .vision import analyse_page
 
     layout = analyse_page(image, reader=reader)  # the reader also tells an upside-down page
-    readings = reader.read([c.image for c in layout.lines]) if layout.lines else []
+    readings = list(reader.read([c.image for c in layout.lines])) if layout.lines else []
+    # A line under a grey seal was also cut from the page lifted the second way: the date it reads wins.
+    seconds = [i for i, c in enumerate(layout.lines) if c.second is not None]
+    if seconds:
+        for i, again in zip(seconds, reader.read([layout.lines[i].second for i in seconds])):
+            readings[i] = either_date(readings[i], again)
     # Boxes are stored on the page as scanned (the thumbnail), not on the turned, deskewed copy.
     return tuple(Line(text=r.text, box=tuple(int(v) for v in c.page_box), confidence=round(float(r.confidence), 4))
                  for c, r in zip(layout.lines, readings) if r.text and r.confidence >= min_confidence)

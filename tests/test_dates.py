@@ -87,3 +87,18 @@ def test_a_date_the_matrix_does_not_hold_is_not_made_up(charset):
     # the year's digits are not in the matrix at all (a stain read as 二〇): no date is forced out of it
     cols = spelled("二〇") + [{"": 0.97}] * 6 + spelled("年三月二日")
     assert DateReader(charset).read(matrix(charset, cols), len(cols), "二〇年三月二日") is None
+
+
+def test_of_two_readings_of_a_line_the_valid_date_wins_then_the_surer():
+    from types import SimpleNamespace as R
+
+    from archiver.ocr.dates import either_date
+
+    first, second = R(text="一九九六年十月五日", confidence=0.8), R(text="一九九六年十一月五日", confidence=0.9)
+    assert either_date(first, second) is second  # two valid dates: the surer
+    assert either_date(second, R(text="一九九六年十月五日", confidence=0.5)).text == "一九九六年十一月五日"
+    garbled = R(text="一定九六年二月九日", confidence=0.99)  # junk the second lift kept, read surely
+    assert either_date(R(text="一九九六年二月九日", confidence=0.7), garbled).text == "一九九六年二月九日"
+    assert either_date(R(text="二〇一四年二月三十日", confidence=0.9), R(text="二〇一四年三月二日", confidence=0.4)).text == "二〇一四年三月二日"
+    # a line that is no date keeps its first reading, however sure the second is
+    assert either_date(R(text="国务院办公厅", confidence=0.6), R(text="“国务院办公厅", confidence=0.99)).text == "国务院办公厅"

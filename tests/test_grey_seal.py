@@ -67,3 +67,28 @@ def test_a_seal_is_found_where_hough_puts_its_centre_off_by_a_tenth_of_its_radiu
     assert abs(cx - 600) <= 6 and abs(cy - 620) <= 6 and abs(r - 150) <= 6  # within the ring's width
     assert (_tone_on_circle(gray, cx, cy, r, 3.75) < 188).mean() >= 0.95
     assert (_tone_on_circle(gray, 614, 604, 156, 3.75) < 188).mean() < 0.85  # where Hough put it: missed
+
+
+def test_a_light_stroke_standing_alone_under_a_seal_is_read_from_the_second_lift(reader):
+    """The 一 of 十一月 in a light face stands alone under the seal: the first lift cannot tell it from the
+    seal's own characters and takes it (十月); the page lifted keeping the thin strokes inside a text line
+    (RedInk.lines_kept) keeps it, and the date read there is the one taken."""
+    from archiver.vision.red import find_grey_seals
+
+    lines = LINES[:4] + ["二〇二四年十\u3000月五日"]  # the 一 is painted light into the gap below
+    y_date = MARGIN + int(4 * SIZE * 1.9)
+    page = grey_scan(press_seal(page_image(lines, size=SIZE, width=1654, height=1200, margin=MARGIN),
+                                MARGIN + 4 * SIZE, y_date, 150)).copy()
+    (_, _, _, tone), = find_grey_seals(page)
+    rows = np.nonzero((page[y_date:y_date + int(1.9 * SIZE), MARGIN:MARGIN + SIZE] < 100).any(axis=1))[0]
+    mid = y_date + (rows[0] + rows[-1]) // 2  # the middle of the line's glyphs
+    x0 = MARGIN + 6 * SIZE + SIZE // 6
+    page[mid - 1:mid + 2, x0:x0 + 2 * SIZE // 3] = min(tone + 12, 200)  # lighter than the seal, 3 px thin
+    bar = np.s_[mid - 1:mid + 2, x0:x0 + 2 * SIZE // 3]
+
+    red = separate_red(page)
+    assert red.lines_kept is not None
+    assert red.gray[bar].min() > tone + 30  # the first lift took it with the seal
+    assert red.lines_kept[bar].max() <= tone + 12  # the second kept it
+    texts = [ln.text for ln in ocr_page(page, reader, 0.25)]
+    assert texts[-1] == "二〇二四年十一月五日", texts

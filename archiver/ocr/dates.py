@@ -104,6 +104,18 @@ def is_date(text: str) -> bool:
     return any(_fits(text, t, whole=True) for t in TABLES.values()) and _real_day(text)
 
 
+def either_date(first, second):
+    """Of two readings (anything with .text and .confidence) of one line cut from two versions of the page
+    (a grey seal lifted two ways), the one that reads as a valid date; of two valid dates the surer; the
+    first wherever the second is no valid date. A line that is no date keeps its first reading, so the
+    second version only ever changes a date."""
+    if not is_date(re.sub(r"\s+", "", second.text)):
+        return first
+    if not is_date(re.sub(r"\s+", "", first.text)):
+        return second
+    return second if second.confidence > first.confidence else first
+
+
 def _hanzi(c: str) -> bool:
     return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 

@@ -45,6 +45,9 @@ class LineCrop:
     box: Box  # x0, y0, x1, y1 (x1, y1 exclusive) in PageLayout.image
     image: np.ndarray  # uint8 grey, ink dark on light paper
     page_box: Box = (0, 0, 0, 0)  # the axis-aligned box around it on the input image
+    # A line under a grey seal: the same box cut from the page lifted the second way (RedInk.lines_kept),
+    # where that differs from `image`; the reader reads both (ocr.dates.either_date settles which).
+    second: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,19 @@ def _half_turn(u: _Upright) -> _Upright:
     return _Upright((u.k + 2) % 4, u.angle, np.ascontiguousarray(u.gray[::-1, ::-1]), reading_order(flipped, ch))
 
 
+def _as_upright(gray: np.ndarray, up: _Upright) -> np.ndarray:
+    """Another grey version of the analysed page, turned and deskewed as `up` was."""
+    return rotate(turn(gray, up.k), -up.angle) if up.angle else turn(gray, up.k)
+
+
+def _crop(gray: np.ndarray, second: np.ndarray | None, box: Box, page_box: Box) -> LineCrop:
+    image = crop_line(gray, box)
+    other = None if second is None else crop_line(second, box)
+    if other is not None and np.array_equal(other, image):
+        other = None
+    return LineCrop(box=box, image=image, page_box=page_box, second=other)
+
+
 def _in_rows(binary: np.ndarray, pieces: Pieces, ch: float) -> bool:
     """Whether the ink stands in rows, as text does: closing gaps of a character and a half sideways
     joins text into words and lines, while dust, strewn at random, mostly stays apart."""
@@ -210,6 +226,7 @@ def analyse_page(image: np.ndarray, reader: LineReader | None = None, max_pixels
     up = found[best] if best in found else _half_turn(found[(best + 2) % 4])
     layout = PageLayout(angle=up.angle, image=up.gray, lines=(), quarter_turns=up.k, source_shape=(H, W),
                         scale=scale, colour=red.colour)
-    lines = tuple(LineCrop(box=b, image=crop_line(up.gray, b), page_box=layout.to_source(b)) for b in up.boxes)
+    second = None if red.lines_kept is None else _as_upright(normalise_background(red.lines_kept), up)
+    lines = tuple(_crop(up.gray, second, b, layout.to_source(b)) for b in up.boxes)
     return PageLayout(angle=up.angle, image=up.gray, lines=lines, quarter_turns=up.k, source_shape=(H, W),
                       scale=scale, colour=red.colour)
