@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         print(md)
         if args.out:
             write_section(args.out, "gongwen-real", "## 公文 reading on real documents (issue 18)\n\n" + md +
-                          f"\n\nCommand: `python -m bench.gongwen --real --variants {args.variants} --out docs/benchmarks.md`")
+                          f"\n\nCommand: `python -m bench.gongwen --real --variants {args.variants}{' --quick' if args.quick else ''} "
+                          f"--out docs/benchmarks.md`")
         return 0
     from bench import govdev
 
