@@ -25,12 +25,12 @@ class LineSynth:
     """Draws (image, label) pairs. Deterministic for a seed."""
 
     def __init__(self, charset: Charset, seed: int = 0, fonts: tuple[FontSpec, ...] = TRAINING_FONTS,
-                 damage: bool = True, low_res: float = augment.LOW_RES):
+                 damage: bool = True, low_res: float = augment.LOW_RES, low_res_floor: float = augment.LOW_RES_FLOOR):
         self.rng = random.Random(seed)
         self.text = TextSource(charset, seed=seed + 1)
         self.fonts = require(fonts)  # every one, or FontMissing naming the package to install
         self.damage = damage
-        self.low_res = low_res
+        self.low_res, self.low_res_floor = low_res, low_res_floor
 
     def style(self) -> RenderStyle:
         r = self.rng
@@ -54,7 +54,7 @@ class LineSynth:
             img = augment.condense(img, r)
         img = to_height(img)
         if self.damage:
-            img = augment.photometric(img, r, self.low_res)
+            img = augment.photometric(img, r, self.low_res, self.low_res_floor)
         return img
 
     def sample(self) -> Sample:
