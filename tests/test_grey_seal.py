@@ -92,3 +92,11 @@ def test_a_light_stroke_standing_alone_under_a_seal_is_read_from_the_second_lift
     assert red.lines_kept[bar].max() <= tone + 12  # the second kept it
     texts = [ln.text for ln in ocr_page(page, reader, 0.25)]
     assert texts[-1] == "二〇二四年十一月五日", texts
+    # Scanned upside down: the second page is turned as the first, so only the lines under the seal differ.
+    from archiver.vision import analyse_page
+
+    upright, turned = analyse_page(page, reader=reader), np.ascontiguousarray(page[::-1, ::-1])
+    layout = analyse_page(turned, reader=reader)
+    under = [sum(c.second is not None for c in lay.lines) for lay in (upright, layout)]
+    assert layout.quarter_turns == 2 and under[0] == under[1] and 0 < under[1] < len(layout.lines), under
+    assert [ln.text for ln in ocr_page(turned, reader, 0.25)][-1] == "二〇二四年十一月五日"

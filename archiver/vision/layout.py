@@ -226,7 +226,11 @@ def analyse_page(image: np.ndarray, reader: LineReader | None = None, max_pixels
     up = found[best] if best in found else _half_turn(found[(best + 2) % 4])
     layout = PageLayout(angle=up.angle, image=up.gray, lines=(), quarter_turns=up.k, source_shape=(H, W),
                         scale=scale, colour=red.colour)
-    second = None if red.lines_kept is None else _as_upright(normalise_background(red.lines_kept), up)
+    second = None
+    if red.lines_kept is not None:  # turned as `up` was: the half turn, like _half_turn's, a flip at the end
+        base = found[best] if best in found else found[(best + 2) % 4]
+        second = _as_upright(normalise_background(red.lines_kept), base)
+        second = second if best in found else np.ascontiguousarray(second[::-1, ::-1])
     lines = tuple(_crop(up.gray, second, b, layout.to_source(b)) for b in up.boxes)
     return PageLayout(angle=up.angle, image=up.gray, lines=lines, quarter_turns=up.k, source_shape=(H, W),
                       scale=scale, colour=red.colour)
