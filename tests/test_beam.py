@@ -177,6 +177,22 @@ def test_lm_fixes_ambiguous_hanzi_real_charset(lm):
     assert decode(m, lm, cs) == "根据国务院有关规定，现将有关事项通知如下。"
 
 
+def test_a_look_alike_read_surely_is_settled_by_the_context(lm):
+    """入 read as 人 at p 0.998 (a Song face in a budget table): the look-alike is a candidate within
+    LOOKALIKE_GAP, and the context takes it; where the context wants 人, or there is no LM, 人 stays."""
+    cs = Charset.load(WEIGHTS / "charset.txt")
+    misread = [{"人": 0.998, "入": 0.0015, B: 0.0005}, B]
+    m = mat(text_cols("财政拨款收", p=0.9995) + misread + text_cols("预算", p=0.9995), cs)
+    assert decode(m, None, cs) == "财政拨款收人预算"
+    assert decode(m, lm, cs) == "财政拨款收入预算"
+    m = mat(text_cols("单位工作", p=0.9995) + misread + text_cols("员", p=0.9995), cs)
+    assert decode(m, lm, cs) == "单位工作人员"
+    # a pair that is no look-alike is not pulled in: 知 at p 0.0015 under 涌 stays out of reach
+    m = mat(text_cols("现将有关事项通", p=0.9995) + [{"涌": 0.998, "知": 0.0015, B: 0.0005}, B]
+            + text_cols("如下", p=0.9995), cs)
+    assert decode(m, lm, cs) == "现将有关事项通涌如下"
+
+
 def test_lm_never_rewrites_digits(lm):
     # a digit the acoustic model favours stays, even where the LM would love a hanzi (第一条)
     m = mat(text_cols("第") + [{"1": 0.55, "一": 0.45}, B] + text_cols("条"))
