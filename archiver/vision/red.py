@@ -36,7 +36,7 @@ class RedInk:
     text: np.ndarray  # uint8 mask, 255 on red ink outside seals
     colour: bool  # False for a grey input: nothing could be separated
     # A grey page with a seal: the same page lifted keeping every thin stroke inside a text line
-    # (lift_grey_seals keep_lines), for a second reading of what lies under the seal; else None.
+    # (lift_grey_seals' second page), for a second reading of what lies under the seal; else None.
     lines_kept: np.ndarray | None = None
 
 
@@ -132,14 +132,19 @@ def _lift_seals(out: np.ndarray, rgb: np.ndarray, red: np.ndarray, seal: np.ndar
 SEAL_RADIUS = (14 / 210, 26 / 210)
 
 
-def _tone_on_circle(gray: np.ndarray, cx: float, cy: float, r: float, band: float) -> np.ndarray:
-    """Per angle (180 of them), the darkest grey within band of radius r round (cx, cy)."""
+def _tones_on_circles(gray: np.ndarray, cxs: np.ndarray, cys: np.ndarray, rs: np.ndarray, band: float) -> np.ndarray:
+    """Per circle (cxs[i], cys[i], rs[i]) and angle (180 of them), the darkest grey within band of its radius."""
     H, W = gray.shape
     angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
-    radii = np.linspace(r - band, r + band, 7)
-    xs = np.clip((cx + np.outer(radii, np.cos(angles))).round().astype(int), 0, W - 1)
-    ys = np.clip((cy + np.outer(radii, np.sin(angles))).round().astype(int), 0, H - 1)
-    return gray[ys, xs].min(axis=0)
+    radii = np.linspace(rs - band, rs + band, 7, axis=-1)  # circles x 7
+    xs = np.clip((cxs[:, None, None] + radii[:, :, None] * np.cos(angles)).round().astype(int), 0, W - 1)
+    ys = np.clip((cys[:, None, None] + radii[:, :, None] * np.sin(angles)).round().astype(int), 0, H - 1)
+    return gray[ys, xs].min(axis=1)
+
+
+def _tone_on_circle(gray: np.ndarray, cx: float, cy: float, r: float, band: float) -> np.ndarray:
+    """Per angle (180 of them), the darkest grey within band of radius r round (cx, cy)."""
+    return _tones_on_circles(gray, np.array([cx]), np.array([cy]), np.array([r]), band)[0]
 
 
 # Hough's centre on the reduced page is off by up to a tenth of the radius (seen: 20 px of 150 on an
@@ -150,14 +155,8 @@ REFINE = 0.12
 
 def _coverage(gray: np.ndarray, cxs: np.ndarray, cys: np.ndarray, rs: np.ndarray, band: float,
               paper_t: int) -> np.ndarray:
-    """For each circle (cxs[i], cys[i], rs[i]): the share of angles where _tone_on_circle is darker than paper_t,
-    all circles sampled at once."""
-    H, W = gray.shape
-    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
-    radii = np.linspace(rs - band, rs + band, 7, axis=-1)  # circles x 7
-    xs = np.clip((cxs[:, None, None] + radii[:, :, None] * np.cos(angles)).round().astype(int), 0, W - 1)
-    ys = np.clip((cys[:, None, None] + radii[:, :, None] * np.sin(angles)).round().astype(int), 0, H - 1)
-    return (gray[ys, xs].min(axis=1) < paper_t).mean(axis=1)
+    """For each circle: the share of its angles where its line is darker than paper_t."""
+    return (_tones_on_circles(gray, cxs, cys, rs, band) < paper_t).mean(axis=1)
 
 
 def _refine(gray: np.ndarray, cx: float, cy: float, r: float, band: float, paper_t: int) -> tuple[float, float, float]:
@@ -215,7 +214,7 @@ def find_grey_seals(gray: np.ndarray) -> list[tuple[float, float, float, int]]:
 SEAL_SPREAD = 10
 
 
-# The second lift (keep_lines) keeps the thin pieces of the seal's tone that lie inside a text line: the
+# The second lift keeps the thin pieces of the seal's tone that lie inside a text line: the
 # light strokes that stand alone in a character (一, the bars of 二 and 三, the ring of 〇), which the first
 # lift cannot tell from the seal's own characters. A text line is the dark ink, in pieces of at least
 # LINE_PART of the seal's radius (2 mm on a 42 mm seal; specks start no line), joined across gaps up to
@@ -246,36 +245,36 @@ def _in_lines(text: np.ndarray, thin: np.ndarray, r: float) -> np.ndarray:
     return inside[plab].astype(np.uint8)
 
 
-def lift_grey_seals(gray: np.ndarray, seals: list[tuple[float, float, float, int]] | None = None,
-                    keep_lines: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """A grey page with its seals lifted, and the seals' mask (all zero when there is none).
+def lift_grey_seals(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A grey page with its seals lifted, the seals' mask (all zero when there is none), and the page lifted
+    the second way (None when there is no seal).
 
-    Inside each seal found (find_grey_seals, unless given), ink darker than the seal's tone (SEAL_SPREAD)
-    is text and stays. Ink of the seal's tone or lighter goes to paper unless it belongs to a stroke of
-    that text: a thin piece (a light face's horizontal, a stroke's soft edge) joined to the text within a
-    few pixels, or with keep_lines any thin piece inside a text line (_in_lines).
+    Inside each seal found (find_grey_seals), ink darker than the seal's tone (SEAL_SPREAD) is text and
+    stays. Ink of the seal's tone or lighter goes to paper unless it belongs to a stroke of that text: a
+    thin piece (a light face's horizontal, a stroke's soft edge) joined to the text within a few pixels,
+    or, on the second page, any thin piece inside a text line (_in_lines).
     Thick pieces of the seal's tone (its ring and star: an opening about as wide as a light face's stroke,
     1/300 of the page's short side, 5 px at 200 dpi, keeps them and removes strokes) always go, and so do
     its own characters, thin but joined to no text; then the seal's soft outline, lighter than the
     page's ink threshold, where it lies away from the text kept."""
-    seals = find_grey_seals(gray) if seals is None else seals
+    seals = find_grey_seals(gray)
     mask = np.zeros(gray.shape, np.uint8)
     if not seals:
-        return gray, mask
-    out = gray.copy()
+        return gray, mask, None
+    out, second = gray.copy(), gray.copy()
     short = min(gray.shape)
     k = max(5, (short // 300) | 1)
     reach = max(1, round(short / 550))  # how far a text stroke's light part runs from its core: 3 px at 200 dpi
     paper_t = int(cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0])
     grow = np.ones((3, 3), np.uint8)
     for cx, cy, r, tone in seals:
-        # Each seal is worked on in its own window: the disc and a margin wider than any kernel used (and
-        # with keep_lines, the text on either side that a line through the seal continues into).
+        # Each seal is worked on in its own window: the disc and a margin wider than any kernel used, and
+        # sideways the text that a line through the seal continues into.
         m = int(1.15 * r) + 2 * k
-        side = m + (int(LINE_JOIN * r) if keep_lines else 0)
+        side = m + int(LINE_JOIN * r)
         x0, y0 = max(0, int(cx) - side), max(0, int(cy) - m)
         x1, y1 = min(gray.shape[1], int(cx) + side + 1), min(gray.shape[0], int(cy) + m + 1)
-        win, dst = gray[y0:y1, x0:x1], out[y0:y1, x0:x1]
+        win = gray[y0:y1, x0:x1]
         disc = np.zeros(win.shape, np.uint8)
         cv2.circle(disc, (int(cx) - x0, int(cy) - y0), int(r * 1.12), 255, thickness=-1)
         area = disc > 0
@@ -287,14 +286,14 @@ def lift_grey_seals(gray: np.ndarray, seals: list[tuple[float, float, float, int
         kept = text
         for _ in range(reach):  # the text grown along the thin pieces joined to it
             kept = cv2.dilate(kept, grow) & (text | thin)
-        if keep_lines:  # outside the disc every ink is text; pieces touching the ring or star's edge are not
-            ink = (text | ((win < paper_t) & ~area)).astype(np.uint8)
-            kept = kept | _in_lines(ink, thin & (1 - cv2.dilate(thick, grow, iterations=2)), r)
-        near_kept = cv2.dilate(kept, grow) > 0
-        gone = ((sealish > 0) & (kept == 0)) | (area & (win >= paper_t) & ~near_kept)
-        dst[gone] = paper
+        # The second page: outside the disc every ink is text; pieces touching the ring or star's edge are not.
+        ink = (text | ((win < paper_t) & ~area)).astype(np.uint8)
+        in_lines = kept | _in_lines(ink, thin & (1 - cv2.dilate(thick, grow, iterations=2)), r)
+        for dst, keep in ((out[y0:y1, x0:x1], kept), (second[y0:y1, x0:x1], in_lines)):
+            near_kept = cv2.dilate(keep, grow) > 0
+            dst[((sealish > 0) & (keep == 0)) | (area & (win >= paper_t) & ~near_kept)] = paper
         mask[y0:y1, x0:x1] |= disc
-    return out, mask
+    return out, mask, second
 
 
 def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
@@ -305,9 +304,7 @@ def separate_red(image: np.ndarray, margin: int = RED_MARGIN) -> RedInk:
     gray = to_gray(a)
     empty = np.zeros(gray.shape, np.uint8)
     if not is_colour(a):
-        seals = find_grey_seals(gray)
-        lifted, seal = lift_grey_seals(gray, seals)
-        second = lift_grey_seals(gray, seals, keep_lines=True)[0] if seals else None
+        lifted, seal, second = lift_grey_seals(gray)
         return RedInk(lifted, seal, empty, False, second)
     rgb = np.ascontiguousarray(a[:, :, :3])
     red = red_mask(rgb, margin)
