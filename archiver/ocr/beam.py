@@ -16,11 +16,10 @@ What the language model may do, by design:
   finds unlikely must not turn into a symbol the LM does not score);
 - each hanzi gets an insertion bonus (default lm_weight times the model's mean hanzi cost on
   held-out text) so that the LM term does not, on average, favour dropping hanzi or choosing a
-  non-hanzi candidate over a hanzi one.
-
+  non-hanzi candidate over a hanzi one;
 - look-alike hanzi (LOOKALIKES: glyphs that differ by a stroke's tip, such as 人 and 入 or 己 and 已) are
   settled by the context: where the best class of an uncertain column has a look-alike, the look-alike is
-  a candidate at least LOOKALIKE_GAP (natural log) below it, so an LM term that prefers it by more than
+  a candidate at most LOOKALIKE_GAP (natural log) below it, so an LM term that prefers it by more than
   LOOKALIKE_GAP / lm_weight takes it (收人 -> 收入), and a context that does not care leaves the glyph's
   own reading.
 
@@ -43,7 +42,7 @@ _TABLES: dict[tuple[int, int], tuple] = {}
 # gives the wrong one of 人/入 p 0.98-0.998 in some budget tables (收人预算), a gap of 4-6 nats that only
 # the context can close.
 LOOKALIKES = ("人入", "己已巳", "未末", "土士", "日曰", "戊戌戍")
-# How far below the column's best a look-alike is put at least: with lm_weight 0.3 the LM must prefer it
+# How far below the column's best a look-alike is put at most: with lm_weight 0.3 the LM must prefer it
 # by 5 nats (收入 over 收人 after 财政拨款: 6.2; 人 over 入 after 工作: 7.2; 入口 against 人口: not enough).
 LOOKALIKE_GAP = 1.5
 LOOKALIKE_FLOOR = math.exp(-LOOKALIKE_GAP)
