@@ -14,6 +14,7 @@ import yaml
 
 from .errors import ConfigError
 from .fields import RETENTIONS, check_pattern
+from .ocr.beam import DEFAULT_LM_WEIGHT
 from .ocr.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS
 from .resources import RULES, TEMPLATES, WEIGHTS
 
@@ -54,7 +55,7 @@ class Ocr:
     low_confidence: float = 0.6  # lines below this are marked in the site
     min_confidence: float = 0.25  # reads below this are noise (specks, stains) and are dropped
     decoder: str = "beam"  # beam: prefix beam search with the character language model lm.npz; greedy: best path
-    lm_weight: float = 0.3  # weight of the language model's log probability per hanzi (beam only)
+    lm_weight: float = DEFAULT_LM_WEIGHT  # weight of the language model's log probability per hanzi (beam only)
     beam_width: int = 8
 
 

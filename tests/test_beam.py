@@ -247,3 +247,27 @@ def test_lm_and_repeated_hanzi(lm):
     assert decode(mat(cols), lm) == "有关事项通知"
     cols = text_cols("有关事项", p=0.99) + ["通", B, "通", B] + text_cols("知", p=0.99)
     assert decode(mat(cols), lm) == "有关事项通通知"  # certain columns are never second-guessed
+
+
+def test_a_lone_full_stop_stands_only_where_print_puts_one():
+    """'.' after a digit (1.5, a heading's 1.), after a letter, or in a leader of three or more; a lone one
+    after a hanzi or a mark, two dots, or a digit's stop before '%' is a speck or a misread comma."""
+    cs = Charset(("1", "2", "4", "5", "7", "0", "%", "a", ".", "，", "：", "年", "上", "海", "（"))
+    stop = {".": 0.6, B: 0.4}
+    cols = lambda *parts: mat([c for p in parts for c in (text_cols(p, p=1.0) if isinstance(p, str) else p)], cs)  # noqa: E731
+    assert decode(cols("2024年", [stop, B], "上海"), cs=cs) == "2024年上海"
+    assert decode(cols("2024年", [{".": 0.6, "，": 0.35, B: 0.05}, B], "上海"), cs=cs) == "2024年，上海"
+    assert decode(cols("：", [stop, B], "上"), cs=cs) == "：上"
+    assert decode(cols("年", [stop, B]), cs=cs) == "年"  # nor at the line's end
+    assert decode(cols("77.70", [stop, B], "%"), cs=cs) == "77.70%"
+    assert decode(cols("年", [stop, B, stop, B], "上"), cs=cs) == "年上"  # no run of two
+    # where print puts one, the same uncertain column is read
+    assert decode(cols("1", [stop, B], "5"), cs=cs) == "1.5"
+    assert decode(cols("1", [stop, B], "上海"), cs=cs) == "1.上海"
+    assert decode(cols("1", [stop, B], "（"), cs=cs) == "1.（"
+    assert decode(cols("a", [stop, B], "a"), cs=cs) == "a.a"
+    assert decode(cols("12", [stop, B]), cs=cs) == "12."
+    assert decode(cols("年", [stop, B, stop, B, stop, B], "上"), cs=cs) == "年...上"
+    # a stop read surely is kept, and greedy decoding has no such rule
+    assert decode(cols("年.上"), cs=cs) == "年.上"
+    assert cs.decode(greedy_decode(cols("2024年", [stop, B], "上海"))[0]) == "2024年.上海"

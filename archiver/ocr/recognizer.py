@@ -11,7 +11,7 @@ import numpy as np
 from archiver.errors import RecognizerUnavailable
 from archiver.resources import WEIGHTS
 
-from .beam import beam_decode
+from .beam import DEFAULT_LM_WEIGHT, beam_decode
 from .charset import Charset
 from .dates import DateReader
 from .decode import greedy_decode
@@ -42,7 +42,7 @@ class Recognizer:
     """Reads text lines. Construct once; `read` is safe to call repeatedly."""
 
     def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
-                 precision: str = "auto", decoder: str = "greedy", lm_weight: float = 0.3, beam_width: int = 8,
+                 precision: str = "auto", decoder: str = "greedy", lm_weight: float = DEFAULT_LM_WEIGHT, beam_width: int = 8,
                  engine: str = DEFAULT_ENGINE, date_grammar: bool = True):
         weights = Path(weights)
         _check_files(weights)
