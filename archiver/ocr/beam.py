@@ -41,10 +41,10 @@ import numpy as np
 from .decode import best_path
 
 NEG_INF = float("-inf")
-# Weight of the LM's natural-log score per hanzi. Sessions 5-11 used 0.3, chosen before measuring. 0.5 is the
-# middle of the plateau on lines the gov-dev benchmark never saw (3,265 lines of the gongwen-real paragraphs
-# rendered by us in the held-out face and Noto Serif, office-like and fax-like damage: CER 0.478 % at 0.3,
-# 0.452-0.455 % from 0.4 to 0.6, 0.480 % at 0.7).
+# Weight of the LM's natural-log score per hanzi. Sessions 5-11 used 0.3, chosen before measuring. 0.5 gains on
+# the gov-dev lines of bench.ocr at every scan level (where it was chosen) and is flat, within a few characters
+# of 23,000, on real text that benchmark never saw (bench.ocr_rendered: 0.13/0.14/0.18 % CER at 0.3,
+# 0.15/0.16/0.19 % at 0.5). README "Decoding".
 DEFAULT_LM_WEIGHT = 0.5
 _TABLES: dict[tuple[int, int], tuple] = {}
 # Hanzi whose printed glyphs differ only by a stroke's tip or length; in a Song face at 200 dpi the model
