@@ -86,6 +86,16 @@ def test_synthetic_lines_have_the_recogniser_height_and_a_label():
         assert Charset.default().covers(s.text)
 
 
+def test_words_joined_by_plus_are_in_the_training_mix():
+    """互联网+政务服务: + between hanzi is drawn like 十, so the mix holds it (about one line in 70)."""
+    ts = TextSource(Charset.default(), seed=8, corpus=[])
+    joined = [ts.joined() for _ in range(50)]
+    assert all("+" in t and ts.cs.covers(t) for t in joined)
+    assert any("十" in t for t in joined)
+    share = sum("+" in ts.sample() for _ in range(5000)) / 5000
+    assert 0.005 < share < 0.05
+
+
 def test_tiny_model_learns():
     """A few steps on a 10-character alphabet: the CTC loss must fall."""
     torch.manual_seed(0)

@@ -141,8 +141,21 @@ class TextSource:
         name = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_.") for _ in range(self.rng.randint(3, 10)))
         return f"{name.strip('.')}@{self.rng.choice(['gov.cn', 'sh.gov.cn', '163.com', 'qq.com', 'mail.cn'])}"
 
+    def joined(self) -> str:
+        """Words joined by + (互联网+政务服务, “企业+合作社+基地”), beside 十 where it is a numeral: the two
+        glyphs differ only in the length of the strokes."""
+        words = [self.prose(self.rng.randint(2, 4)).rstrip(PUNCT_END) for _ in range(self.rng.randint(2, 4))]
+        text = "+".join(w for w in words if w)
+        if self.rng.random() < 0.4:
+            text = f"“{text}”"
+        if self.rng.random() < 0.3:
+            text += self.rng.choice(["第十", "十", "第二十"]) + self.rng.choice(["条", "项", "个"])
+        return text
+
     def gongwen(self) -> str:
-        choice = self.rng.randrange(16)
+        choice = self.rng.randrange(17)
+        if choice == 16:
+            return self.joined()
         if choice == 0:
             return self.doc_number()
         if choice == 1:
