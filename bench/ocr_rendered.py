@@ -2,7 +2,7 @@
 ../shared/data/gongwen-real cut into lines, rendered by us and damaged by bench.scansim at each level.
 
     python -m bench.ocr_rendered [--lines 1200] [--levels clean office poor] [--lm-weights 0.3 0.5]
-                                 [--rapidocr] [--out docs/benchmarks.md]
+                                 [--rapidocr] [--weights DIR] [--out docs/benchmarks.md]
 
 What it measures: the decoder's settings (language model weight) on text, hanzi and punctuation the
 gov-dev lines do not hold, so a setting chosen here is not fitted to bench.ocr. What it does not: real
@@ -83,6 +83,7 @@ def main(argv=None) -> None:
     ap.add_argument("--lm-weights", nargs="+", type=float, default=None,
                     help="language model weights to read with (default: the configured one)")
     ap.add_argument("--rapidocr", action="store_true", help="RapidOCR on the same lines, for comparison")
+    ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
@@ -94,7 +95,7 @@ def main(argv=None) -> None:
     refs = sample(args.lines, args.seed)
     faces = [ImageFont.truetype(str(f.path), FONT_PX, index=f.index) for f in map(by_name, FACES)]
     clean = [render(t, faces[i % len(faces)]) for i, t in enumerate(refs)]
-    readers = {w: Recognizer(DEFAULT_WEIGHTS, threads=args.threads, decoder="beam", engine="onnx-int8", lm_weight=w)
+    readers = {w: Recognizer(args.weights or DEFAULT_WEIGHTS, threads=args.threads, decoder="beam", engine="onnx-int8", lm_weight=w)
                for w in weights}
     rows = []
     for level in args.levels:
