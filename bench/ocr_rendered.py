@@ -46,11 +46,11 @@ def real_lines(path: Path = DATA) -> list[str]:
     return out
 
 
-def render(text: str, face: ImageFont.FreeTypeFont) -> np.ndarray:
+def render(text: str, face: ImageFont.FreeTypeFont, px: int = FONT_PX) -> np.ndarray:
     """The line in black on white, RGB: a quarter em of paper at each end, BOX_EM high, a full-width hanzi's
     ink centred in it."""
-    pad = FONT_PX // 4
-    height = int(round(FONT_PX * BOX_EM))
+    pad = px // 4
+    height = int(round(px * BOX_EM))
     _, ink_top, _, ink_bottom = face.getbbox("国")
     img = Image.new("RGB", (int(face.getlength(text)) + 2 * pad, height), "white")
     ImageDraw.Draw(img).text((pad, (height - (ink_bottom - ink_top)) // 2 - ink_top), text, font=face, fill="black")
@@ -83,6 +83,8 @@ def main(argv=None) -> None:
     ap.add_argument("--lm-weights", nargs="+", type=float, default=None,
                     help="language model weights to read with (default: the configured one)")
     ap.add_argument("--rapidocr", action="store_true", help="RapidOCR on the same lines, for comparison")
+    ap.add_argument("--font-px", type=int, default=FONT_PX,
+                    help="type size in pixels at 200 dpi (44: 16 pt body text; 25: 9 pt, a table's small type)")
     ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=3)
@@ -93,8 +95,8 @@ def main(argv=None) -> None:
 
     weights = args.lm_weights or [DEFAULT_LM_WEIGHT]
     refs = sample(args.lines, args.seed)
-    faces = [ImageFont.truetype(str(f.path), FONT_PX, index=f.index) for f in map(by_name, FACES)]
-    clean = [render(t, faces[i % len(faces)]) for i, t in enumerate(refs)]
+    faces = [ImageFont.truetype(str(f.path), args.font_px, index=f.index) for f in map(by_name, FACES)]
+    clean = [render(t, faces[i % len(faces)], args.font_px) for i, t in enumerate(refs)]
     readers = {w: Recognizer(args.weights or DEFAULT_WEIGHTS, threads=args.threads, decoder="beam", engine="onnx-int8", lm_weight=w)
                for w in weights}
     rows = []
@@ -117,10 +119,11 @@ def main(argv=None) -> None:
     print(table)
     if args.out:
         cmd = "python -m bench.ocr_rendered " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
-        write_section(args.out, "ocr-rendered",
-                      f"## Line recognition on real 公文 text rendered by us (gongwen-real paragraphs)\n\n"
+        section = "ocr-rendered" if args.font_px == FONT_PX else f"ocr-rendered-{args.font_px}px"
+        write_section(args.out, section,
+                      f"## Line recognition on real 公文 text rendered by us (gongwen-real paragraphs, {args.font_px} px)\n\n"
                       f"`{cmd.strip()}`: {len(refs)} lines of {LINE_CHARS} characters (seed {args.seed}), "
-                      f"alternately {' and '.join(FACES)} at {FONT_PX} px, scanned by bench.scansim per level; "
+                      f"alternately {' and '.join(FACES)} at {args.font_px} px, scanned by bench.scansim per level; "
                       f"{args.threads} threads.\n\n{table}")
 
 

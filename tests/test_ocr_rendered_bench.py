@@ -23,6 +23,9 @@ def test_a_hanzi_line_is_centred_in_its_box():
     assert img.shape[0] == round(ocr_rendered.FONT_PX * ocr_rendered.BOX_EM)
     assert abs((rows[0] + rows[-1]) / 2 - (img.shape[0] - 1) / 2) <= 1.5
     assert 0.55 < (rows[-1] - rows[0] + 1) / img.shape[0] < 0.75  # as much of the box as in gov-dev's
+    small = ocr_rendered.render("国务院办公厅关于", ImageFont.truetype(str(by_name("Noto Serif SC").path), 25,
+                                                                  index=by_name("Noto Serif SC").index), 25)
+    assert small.shape[0] == round(25 * ocr_rendered.BOX_EM) and small.shape[1] < img.shape[1] * 0.65
 
 
 def test_the_benchmark_reads_and_writes_its_table(tmp_path, capsys):
