@@ -24,8 +24,8 @@ What the language model may do, by design:
   own reading.
 
 With or without the language model, a full stop '.' is read only where print puts one (STOP): after a digit
-or a Latin letter, or in a leader of three dots or more; a path through a lone stop after a hanzi or a mark
-costs STOP_COST (2024年.上海 -> 2024年，上海 or 2024年上海).
+(and before a digit, letter, hanzi or opening mark) or a Latin letter, or in a leader of three dots or more;
+a path through any other stop costs STOP_COST (2024年.上海 -> 2024年，上海 or 2024年上海, 77.70.% -> 77.70%).
 
 Speed: only classes with p >= prune (at most max_candidates of them, blank always) are candidates in a
 column; a column whose best class has p >= certain is taken as that class alone in O(beam), and a run
@@ -56,8 +56,8 @@ LOOKALIKES = ("人入", "己已巳", "未末", "土士", "日曰", "戊戌戍")
 LOOKALIKE_GAP = 1.5
 LOOKALIKE_FLOOR = math.exp(-LOOKALIKE_GAP)
 # The full stop '.' stands, in print, after a digit (1.5, a heading's 1.), after a Latin letter (www.gov.cn),
-# or in a run of three dots or more (a leader); after a digit, what follows it is a digit, a letter, a hanzi or an opening
-# mark. In the official-register corpus (20.7 M characters) 3,528 of the 3,532 '.' are such; the other four
+# or in a run of three dots or more (a leader); after a digit, what follows it is a digit, a letter, a hanzi or
+# an opening mark. In the official-register corpus (20.7 M characters) 3,528 of the 3,532 '.' are such; the other four
 # are typos. A lone '.' elsewhere (2024年.上海, 编制部门：., 77.70.%) is a speck or a comma misread in a poor
 # scan, and a path through one costs STOP_COST: more than the odds of any uncertain column's class against
 # its alternatives (a column with p >= `certain` has none, and keeps what it reads).
