@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from archiver.ocr.charset import score_normalise
-from archiver.ocr.metrics import edit_distance
 from bench.gongwen_real import DATA
+from bench.ocr import run_rapidocr, score
 from bench.report import write_section
 from bench.scansim import LEVELS, simulate
 
@@ -64,16 +63,6 @@ def sample(n: int, seed: int) -> list[str]:
     return lines
 
 
-def score(preds: list[str], refs: list[str]) -> tuple[float, float]:
-    errs = chars = exact = 0
-    for p, r in zip(preds, refs):
-        p, r = score_normalise(p), score_normalise(r)
-        errs += edit_distance(p, r)
-        chars += len(r)
-        exact += p == r
-    return errs / max(1, chars), exact / max(1, len(refs))
-
-
 def main(argv=None) -> None:
     from training.fonts import by_name
 
@@ -104,7 +93,6 @@ def main(argv=None) -> None:
         images = [simulate(img, level, seed=args.seed * 100003 + i) for i, img in enumerate(clean)]
         runs = [(f"ours-int8+lm {w:g}", lambda r=readers[w]: [x.text for x in r.read(images)]) for w in weights]
         if args.rapidocr:
-            from bench.ocr import run_rapidocr
             runs.append(("rapidocr", lambda: run_rapidocr(images)[0]))
         for name, run in runs:
             t = time.perf_counter()

@@ -42,8 +42,8 @@ class Recognizer:
     """Reads text lines. Construct once; `read` is safe to call repeatedly."""
 
     def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
-                 precision: str = "auto", decoder: str = "greedy", lm_weight: float = DEFAULT_LM_WEIGHT, beam_width: int = 8,
-                 engine: str = DEFAULT_ENGINE, date_grammar: bool = True):
+                 precision: str = "auto", decoder: str = "greedy", lm_weight: float = DEFAULT_LM_WEIGHT,
+                 beam_width: int = 8, engine: str = DEFAULT_ENGINE, date_grammar: bool = True):
         weights = Path(weights)
         _check_files(weights)
         if decoder not in DECODERS:
