@@ -96,6 +96,15 @@ def test_words_joined_by_plus_are_in_the_training_mix():
     assert 0.005 < share < 0.05
 
 
+def test_performance_targets_are_in_the_training_mix():
+    """≥95%, >6.00(次): a budget's performance-target cells, whose sign the shipped model read as 2 or dropped."""
+    ts = TextSource(Charset.default(), seed=9, corpus=[])
+    cells = [ts.indicator() for _ in range(50)]
+    assert all(ts.cs.covers(t) and any(s in t for s in "≥≤<>=") and any(c.isdigit() for c in t) for t in cells)
+    share = sum(any(s in ts.sample() for s in "≥≤<>=") for _ in range(5000)) / 5000
+    assert 0.005 < share < 0.05
+
+
 def test_tiny_model_learns():
     """A few steps on a 10-character alphabet: the CTC loss must fall."""
     torch.manual_seed(0)
@@ -124,6 +133,21 @@ def test_tiny_model_learns():
         opt.step()
         losses.append(loss.item())
     assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:5])
+
+
+def test_distillation_counts_only_the_columns_of_the_lines():
+    """--distil: zero where the student reads as the teacher, positive where it does not, padding ignored."""
+    from training.train import distillation
+
+    torch.manual_seed(0)
+    teacher = torch.randn(6, 2, 5).log_softmax(2)  # (columns, lines, classes)
+    lengths = torch.tensor([6, 3])
+    assert distillation(teacher, teacher, lengths).item() == pytest.approx(0.0, abs=1e-6)
+    student = teacher.clone()
+    student[4:, 1] = torch.randn(2, 5).log_softmax(1)  # differs only in line 2's padding
+    assert distillation(student, teacher, lengths).item() == pytest.approx(0.0, abs=1e-6)
+    student[0, 0] = torch.randn(5).log_softmax(0)
+    assert distillation(student, teacher, lengths).item() > 0
 
 
 def test_lines_are_stretched_by_the_model_width_scale():

@@ -152,8 +152,28 @@ class TextSource:
             text += self.rng.choice(["第十", "十", "第二十"]) + self.rng.choice(["条", "项", "个"])
         return text
 
+    def indicator(self) -> str:
+        """A cell of a budget's performance-target table (绩效目标表): a comparison sign, a figure and its
+        unit (≥95%, >6.00(次), =1.00(次), ≤30万元), alone or after the indicator's name."""
+        sign = self.rng.choice(["≥", "≥", "≤", ">", "<", "="])
+        r = self.rng.random()
+        if r < 0.4:
+            value = f"{self.rng.randint(1, 100)}"
+        elif r < 0.75:
+            value = f"{self.rng.uniform(0, 1000):.2f}"
+        else:
+            value = f"{self.rng.uniform(0, 100):.{self.rng.randint(1, 2)}f}"
+        unit = self.rng.choice(["%", "%", "(次)", "（次）", "(人次)", "万元", "元", "个", "天", "个工作日", "件", "项",
+                                "小时", "(户)", "(年)", ""])
+        text = sign + value + unit
+        if self.rng.random() < 0.4:
+            text = self.prose(self.rng.randint(2, 8)).rstrip(PUNCT_END) + text
+        return text
+
     def gongwen(self) -> str:
-        choice = self.rng.randrange(17)
+        choice = self.rng.randrange(18)
+        if choice == 17:
+            return self.indicator()
         if choice == 16:
             return self.joined()
         if choice == 0:

@@ -193,7 +193,28 @@ def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, chars
         print(f"initialised from {init}")
 
 
-def _step(model, opt, ctc, batch, device, use_bf16: bool) -> tuple[float, int]:
+def load_teacher(folder: Path, cfg: ModelConfig, device) -> CRNN:
+    """Frozen exported weights whose readings a fine-tune is held to (--distil)."""
+    if replace(ModelConfig.load(folder / "config.json"), width_scale=cfg.width_scale) != cfg:
+        sys.exit(f"--distil {folder}: its config.json differs from this run's")
+    teacher = CRNN(cfg).to(device)
+    teacher.load_state_dict({k: v.float() for k, v in
+                             torch.load(folder / TORCH_FILE, map_location=device, weights_only=True).items()})
+    if device.type == "cpu":
+        teacher = teacher.to(memory_format=torch.channels_last)
+    return teacher.eval().requires_grad_(False)
+
+
+def distillation(log_probs: torch.Tensor, teacher_log_probs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """KL(teacher || student) per output column, averaged over the columns that hold the lines (not padding):
+    keeps a fine-tune reading what the teacher read where the CTC loss does not pull it elsewhere."""
+    kl = (teacher_log_probs.exp() * (teacher_log_probs - log_probs)).sum(2)  # (T, N)
+    mask = torch.arange(kl.shape[0], device=kl.device)[:, None] < lengths.to(kl.device)[None, :]
+    return (kl * mask).sum() / mask.sum().clamp(min=1)
+
+
+def _step(model, opt, ctc, batch, device, use_bf16: bool, teacher: CRNN | None = None,
+          distil_weight: float = 0.0) -> tuple[float, int]:
     """One optimisation step on a batch; returns its loss and its number of lines."""
     x, lengths, targets, target_lengths = batch
     x = x.to(device)
@@ -201,8 +222,13 @@ def _step(model, opt, ctc, batch, device, use_bf16: bool) -> tuple[float, int]:
         x = x.contiguous(memory_format=torch.channels_last)
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16 or device.type == "cuda"):
         logits = model(x)
+        if teacher is not None:
+            with torch.no_grad():
+                teacher_logits = teacher(x)
     log_probs = logits.float().log_softmax(2)
     loss = ctc(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device))
+    if teacher is not None:
+        loss = loss + distil_weight * distillation(log_probs, teacher_logits.float().log_softmax(2), lengths)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -240,6 +266,7 @@ def train(args) -> None:
     _start_from(model, opt, state, out, args.init, cfg, charset, device)
     print(f"model {count_parameters(model):,} parameters, {cfg.num_classes} classes, width x{cfg.width_scale:g}, "
           f"device {device}")
+    teacher = load_teacher(Path(args.distil), cfg, device) if args.distil else None
     evaluator = Evaluator(charset, n_synth=args.eval_synth, n_real_cjk=args.eval_real, n_real_num=args.eval_real // 2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg, args.low_res, args.low_res_floor), batch_size=None,
@@ -257,7 +284,7 @@ def train(args) -> None:
     for batch in loader:
         for g in opt.param_groups:
             g["lr"] = lr_at(state["elapsed"] / budget, args.lr)
-        loss, n = _step(model, opt, ctc, batch, device, use_bf16)
+        loss, n = _step(model, opt, ctc, batch, device, use_bf16, teacher, args.distil_weight)
         losses.append(loss)
         now = time.time()
         state["elapsed"] += now - t_last
@@ -297,6 +324,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cpu", action="store_true", help="ignore CUDA")
     p.add_argument("--width-scale", type=float, default=None,
                    help="a new run's horizontal stretch of lines (ModelConfig.width_scale; default: that of --init, else 1)")
+    p.add_argument("--distil", metavar="DIR", help="hold the run to these exported weights' readings "
+                   "(a KL term beside the CTC loss; e.g. the weights a fine-tune starts from)")
+    p.add_argument("--distil-weight", type=float, default=1.0, help="weight of the --distil term")
     p.add_argument("--init", metavar="DIR", help="start a new run from exported weights (e.g. archiver/ocr/weights)")
     p.add_argument("--export", metavar="DIR", help="export the run's best weights (fp16) to DIR and exit")
     p.add_argument("--which", default="best", choices=["best", "last"])
