@@ -86,6 +86,7 @@ LOW_RES = 0.25  # share of lines scanned at low resolution (down and up again)
 # The smallest scale of the fax-like half of those: a third of the line's height (a 100 dpi scan of body
 # text). Small type (9-10.5 pt) scanned that way is smaller still: --low-res-floor 0.25 trains on it.
 LOW_RES_FLOOR = 0.33
+LOW_RES_BAND = (0.33, 0.8)  # the other half: scales from a third (100 dpi) to near full resolution
 
 
 def photometric(img: np.ndarray, rng: random.Random, low_res: float = LOW_RES, floor: float = LOW_RES_FLOOR) -> np.ndarray:
@@ -124,7 +125,7 @@ def photometric(img: np.ndarray, rng: random.Random, low_res: float = LOW_RES, f
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.choice([rng.randint(40, 60), rng.randint(30, 90)])])
         out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
     if rng.random() < low_res:  # low resolution: down and up again (to a third, as a 100 dpi scan)
-        f = rng.uniform(floor, 0.5) if rng.random() < 0.5 else rng.uniform(0.33, 0.8)
+        f = rng.uniform(floor, 0.5) if rng.random() < 0.5 else rng.uniform(*LOW_RES_BAND)
         small = cv2.resize(out, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return out

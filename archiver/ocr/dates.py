@@ -109,9 +109,10 @@ def either_date(first, second):
     (a grey seal lifted two ways), the one that reads as a valid date; of two valid dates the surer; the
     first wherever the second is no valid date. A line that is no date keeps its first reading, so the
     second version only ever changes a date."""
-    if not is_date(re.sub(r"\s+", "", second.text)):
+    first_is, second_is = (is_date(re.sub(r"\s+", "", r.text)) for r in (first, second))
+    if not second_is:
         return first
-    if not is_date(re.sub(r"\s+", "", first.text)):
+    if not first_is:
         return second
     return second if second.confidence > first.confidence else first
 
