@@ -193,6 +193,19 @@ def test_a_look_alike_read_surely_is_settled_by_the_context(lm):
     assert decode(m, lm, cs) == "现将有关事项通涌如下"
 
 
+def test_a_plus_read_as_shi_is_settled_by_the_context(lm):
+    """互联网+ drawn like 十 (the model gives 十 p 0.75-0.98): + is 十's look-alike and, like a hanzi, is
+    scored by the LM, so 互联网+政务 is read; where 十 is a numeral (第十条, 减灾十年) it stays."""
+    cs = Charset.load(WEIGHTS / "charset.txt")
+    misread = [{"十": 0.95, "+": 0.0005, B: 0.0495}, B]
+    m = mat(text_cols("推进互联网", p=0.9995) + misread + text_cols("政务服务", p=0.9995), cs)
+    assert decode(m, None, cs) == "推进互联网十政务服务"
+    assert decode(m, lm, cs) == "推进互联网+政务服务"
+    for left, right in (("依照第", "条规定"), ("防震减灾", "年目标")):
+        m = mat(text_cols(left, p=0.9995) + misread + text_cols(right, p=0.9995), cs)
+        assert decode(m, lm, cs) == f"{left}十{right}"
+
+
 def test_lm_never_rewrites_digits(lm):
     # a digit the acoustic model favours stays, even where the LM would love a hanzi (第一条)
     m = mat(text_cols("第") + [{"1": 0.55, "一": 0.45}, B] + text_cols("条"))
