@@ -28,6 +28,16 @@ def test_charset_has_gb2312_ascii_and_gongwen_symbols():
     assert cs.num_classes == len(cs.chars) + 1  # + CTC blank
 
 
+def test_added_symbols_follow_the_alphabet_the_shipped_weights_know():
+    """〈〉 (a title inside a title) are appended after the hanzi: every class of the shipped weights keeps its id."""
+    from training.train import extends
+
+    shipped, cs = Charset.load(DEFAULT_WEIGHTS / "charset.txt"), Charset.default()
+    assert "〈" in cs.index and "〉" in cs.index
+    assert cs == shipped or extends(cs, shipped)
+    assert all(cs.index[ch] == shipped.index[ch] for ch in shipped.chars)
+
+
 def test_charset_round_trip_and_folding(tmp_path):
     cs = Charset.default()
     text = "国办发〔２０24〕12号 Ａb"
@@ -133,6 +143,48 @@ def test_tiny_model_learns():
         opt.step()
         losses.append(loss.item())
     assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:5])
+
+
+def test_a_grown_output_layer_reads_as_before_until_trained():
+    """Weights over an alphabet without 〈〉 grow rows for them, started from 《》 and 3 nats less likely."""
+    from training.train import GROWN_OFFSET, extends, grow_head
+
+    torch.manual_seed(0)
+    base = Charset(tuple("《》通知公告"))
+    grown = Charset(base.chars + ("〈", "〉"))
+    assert extends(grown, base) and not extends(base, grown) and not extends(base, base)
+    small = dict(channels=(8, 16, 16, 16, 32, 32, 32), lstm_hidden=16, lstm_layers=1, dropout=0.0)
+    old = CRNN(ModelConfig(num_classes=base.num_classes, charset_digest=base.digest, **small)).eval()
+    new = CRNN(ModelConfig(num_classes=grown.num_classes, charset_digest=grown.digest, **small)).eval()
+    new.load_state_dict(grow_head(old.state_dict(), grown, base))
+    x = torch.rand(2, 1, 32, 96)
+    with torch.no_grad():
+        a, b = old(x), new(x)
+    n = base.num_classes
+    assert torch.allclose(a, b[..., :n], atol=1e-5)
+    assert torch.allclose(b[..., grown.index["〈"]], a[..., base.index["《"]] - GROWN_OFFSET, atol=1e-5)
+    assert torch.allclose(b[..., grown.index["〉"]], a[..., base.index["》"]] - GROWN_OFFSET, atol=1e-5)
+
+
+def test_a_run_started_from_the_shipped_weights_takes_the_current_alphabet(tmp_path):
+    from training.train import _run_files, _start_from
+
+    charset, cfg = _run_files(tmp_path, str(DEFAULT_WEIGHTS), None)
+    assert charset == Charset.default() and cfg.num_classes == charset.num_classes
+    model = CRNN(cfg)
+    state: dict = {}
+    _start_from(model, torch.optim.AdamW(model.parameters()), state, tmp_path, str(DEFAULT_WEIGHTS), cfg, charset,
+                torch.device("cpu"))
+    shipped = torch.load(DEFAULT_WEIGHTS / "crnn.pt", weights_only=True)
+    n = shipped["fc.bias"].shape[0]
+    assert torch.equal(model.state_dict()["fc.bias"][:n], shipped["fc.bias"].float())
+
+
+def test_titles_inside_titles_are_in_the_training_mix():
+    ts = TextSource(Charset.default(), seed=10, corpus=[])
+    titles = [ts.nested_title() for _ in range(60)]
+    assert all(ts.cs.covers(t) for t in titles)
+    assert sum("〈" in t for t in titles) > 30 and sum("〉" in t for t in titles) > 30
 
 
 def test_distillation_counts_only_the_columns_of_the_lines():

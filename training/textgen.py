@@ -170,8 +170,24 @@ class TextSource:
             text = self.prose(self.rng.randint(2, 8)).rstrip(PUNCT_END) + text
         return text
 
+    def nested_title(self) -> str:
+        """A title quoted inside a title, the inner one in 〈〉 (《国务院关于修改〈xx条例〉的决定》), or a part of
+        one as a line that wraps it holds."""
+        inner = self.rng.choice(["中华人民共和国", "", "", self.rng.choice(PLACES)]) + \
+            self.prose(self.rng.randint(2, 8)).rstrip(PUNCT_END) + self.rng.choice(["法", "条例", "办法", "规定", "细则"])
+        verb = self.rng.choice(["修改", "废止", "印发", "批准", "实施", "贯彻落实"])
+        text = f"《{self.rng.choice([self.org(), '国务院', ''])}关于{verb}〈{inner}〉的{self.rng.choice(DOC_TYPES)}》"
+        if self.rng.random() < 0.3:
+            text = self.rng.choice(["根据", "按照", "现将", "依照"]) + text
+        if self.rng.random() < 0.4:  # wrapped: the line begins or ends inside the title
+            cut = self.rng.randrange(2, len(text) - 1)
+            text = text[:cut] if self.rng.random() < 0.5 else text[cut:]
+        return text
+
     def gongwen(self) -> str:
-        choice = self.rng.randrange(18)
+        choice = self.rng.randrange(19)
+        if choice == 18:
+            return self.nested_title()
         if choice == 17:
             return self.indicator()
         if choice == 16:

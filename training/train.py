@@ -165,6 +165,10 @@ def _run_files(out: Path, init: str | None, width_scale: float | None) -> tuple[
         return Charset.load(out / "charset.txt"), ModelConfig.load(out / "config.json")
     if init:
         charset, cfg = Charset.load(Path(init) / "charset.txt"), ModelConfig.load(Path(init) / "config.json")
+        default = Charset.default()
+        if extends(default, charset):  # symbols added to the alphabet since those weights: grow the output layer
+            charset = default
+            cfg = replace(cfg, num_classes=default.num_classes, charset_digest=default.digest)
     else:
         charset = Charset.default()
         cfg = ModelConfig(num_classes=charset.num_classes, charset_digest=charset.digest)
@@ -173,6 +177,31 @@ def _run_files(out: Path, init: str | None, width_scale: float | None) -> tuple[
     charset.save(out / "charset.txt")
     cfg.save(out / "config.json")
     return charset, cfg
+
+
+def extends(charset: Charset, base: Charset) -> bool:
+    """charset is base with symbols appended (charset.ADDED): weights of base can grow into it."""
+    n = len(base.chars)
+    return len(charset.chars) > n and charset.chars[:n] == base.chars
+
+
+# An added symbol starts as the output row of the symbol it looks most like, this many nats less likely, so
+# that the grown model reads as before until training shows it the new glyph.
+LIKENESS = {"〈": "《", "〉": "》"}
+GROWN_OFFSET = 3.0
+
+
+def grow_head(state_dict: dict, charset: Charset, base: Charset) -> dict:
+    """The weights of a model over base, with output rows added for charset's appended symbols."""
+    if charset == base:
+        return state_dict
+    weight, bias = state_dict["fc.weight"], state_dict["fc.bias"]
+    rows, biases = [weight], [bias]
+    for ch in charset.chars[len(base.chars):]:
+        donor = base.index[LIKENESS[ch]]
+        rows.append(weight[donor:donor + 1])
+        biases.append(bias[donor:donor + 1] - GROWN_OFFSET)
+    return {**state_dict, "fc.weight": torch.cat(rows), "fc.bias": torch.cat(biases)}
 
 
 def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, charset, device) -> None:
@@ -185,12 +214,16 @@ def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, chars
         state.update(ckpt["state"])
         print(f"resumed at step {state['step']} ({state['seen']} lines, {state['elapsed'] / 3600:.2f} h)")
     elif init:
-        same_model = replace(ModelConfig.load(Path(init) / "config.json"), width_scale=cfg.width_scale) == cfg
-        if not same_model or Charset.load(Path(init) / "charset.txt") != charset:
+        init_charset = Charset.load(Path(init) / "charset.txt")
+        same_model = replace(ModelConfig.load(Path(init) / "config.json"), width_scale=cfg.width_scale,
+                             num_classes=cfg.num_classes, charset_digest=cfg.charset_digest) == cfg
+        if not same_model or not (init_charset == charset or extends(charset, init_charset)):
             sys.exit(f"--init {init}: its config.json/charset.txt differ from this run's")
-        state_dict = torch.load(Path(init) / "crnn.pt", map_location=device, weights_only=True)
-        model.load_state_dict({k: v.float() for k, v in state_dict.items()})
-        print(f"initialised from {init}")
+        state_dict = {k: v.float() for k, v in torch.load(Path(init) / "crnn.pt", map_location=device,
+                                                         weights_only=True).items()}
+        model.load_state_dict(grow_head(state_dict, charset, init_charset))
+        print(f"initialised from {init}" + (f", output layer grown by {''.join(charset.chars[len(init_charset.chars):])}"
+                                             if charset != init_charset else ""))
 
 
 def load_teacher(folder: Path, cfg: ModelConfig, device) -> CRNN:
