@@ -180,6 +180,30 @@ def test_a_run_started_from_the_shipped_weights_takes_the_current_alphabet(tmp_p
     assert torch.equal(model.state_dict()["fc.bias"][:n], shipped["fc.bias"].float())
 
 
+def test_a_grown_run_is_held_to_the_teacher_over_the_teacher_classes():
+    """--distil with weights that predate 〈〉: one step runs, and a student equal to the teacher on its classes
+    pays no distillation whatever it gives the new ones."""
+    from training.train import _step, distillation, grow_head
+
+    torch.manual_seed(1)
+    base = Charset(tuple("《》通知公告"))
+    grown = Charset(base.chars + ("〈", "〉"))
+    small = dict(channels=(8, 16, 16, 16, 32, 32, 32), lstm_hidden=16, lstm_layers=1, dropout=0.0)
+    teacher = CRNN(ModelConfig(num_classes=base.num_classes, charset_digest=base.digest, **small)).eval()
+    student = CRNN(ModelConfig(num_classes=grown.num_classes, charset_digest=grown.digest, **small))
+    student.load_state_dict(grow_head(teacher.state_dict(), grown, base))
+    x = torch.rand(2, 1, 32, 64)
+    with torch.no_grad():
+        t, s = teacher(x).log_softmax(2), student.eval()(x)
+    n = base.num_classes
+    assert distillation(s[..., :n].log_softmax(2), t, torch.tensor([8, 8])).item() == pytest.approx(0, abs=1e-5)
+    batch = (x, torch.tensor([8, 8]), torch.tensor([grown.index["〈"], 3, 4]), torch.tensor([2, 1]))
+    opt = torch.optim.AdamW(student.train().parameters(), lr=1e-3)
+    loss, lines = _step(student, opt, torch.nn.CTCLoss(zero_infinity=True), batch, torch.device("cpu"), False,
+                        teacher, 1.0)
+    assert lines == 2 and np.isfinite(loss) and loss > 0
+
+
 def test_titles_inside_titles_are_in_the_training_mix():
     ts = TextSource(Charset.default(), seed=10, corpus=[])
     titles = [ts.nested_title() for _ in range(60)]

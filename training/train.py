@@ -226,11 +226,14 @@ def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, chars
                                              if charset != init_charset else ""))
 
 
-def load_teacher(folder: Path, cfg: ModelConfig, device) -> CRNN:
-    """Frozen exported weights whose readings a fine-tune is held to (--distil)."""
-    if replace(ModelConfig.load(folder / "config.json"), width_scale=cfg.width_scale) != cfg:
-        sys.exit(f"--distil {folder}: its config.json differs from this run's")
-    teacher = CRNN(cfg).to(device)
+def load_teacher(folder: Path, cfg: ModelConfig, charset: Charset, device) -> CRNN:
+    """Frozen exported weights whose readings a fine-tune is held to (--distil); their alphabet may lack the
+    symbols added since (charset.ADDED), the run's first classes being theirs."""
+    own, own_charset = ModelConfig.load(folder / "config.json"), Charset.load(folder / "charset.txt")
+    if replace(own, width_scale=cfg.width_scale, num_classes=cfg.num_classes, charset_digest=cfg.charset_digest) != cfg \
+            or not (own_charset == charset or extends(charset, own_charset)):
+        sys.exit(f"--distil {folder}: its config.json/charset.txt differ from this run's")
+    teacher = CRNN(replace(own, width_scale=cfg.width_scale)).to(device)
     teacher.load_state_dict({k: v.float() for k, v in
                              torch.load(folder / TORCH_FILE, map_location=device, weights_only=True).items()})
     if device.type == "cpu":
@@ -260,8 +263,10 @@ def _step(model, opt, ctc, batch, device, use_bf16: bool, teacher: CRNN | None =
                 teacher_logits = teacher(x)
     log_probs = logits.float().log_softmax(2)
     loss = ctc(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device))
-    if teacher is not None:
-        loss = loss + distil_weight * distillation(log_probs, teacher_logits.float().log_softmax(2), lengths)
+    if teacher is not None:  # over the teacher's classes (a grown run's new symbols are left to the CTC loss)
+        n = teacher_logits.shape[2]
+        ours = log_probs if n == log_probs.shape[2] else logits[..., :n].float().log_softmax(2)
+        loss = loss + distil_weight * distillation(ours, teacher_logits.float().log_softmax(2), lengths)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -299,7 +304,7 @@ def train(args) -> None:
     _start_from(model, opt, state, out, args.init, cfg, charset, device)
     print(f"model {count_parameters(model):,} parameters, {cfg.num_classes} classes, width x{cfg.width_scale:g}, "
           f"device {device}")
-    teacher = load_teacher(Path(args.distil), cfg, device) if args.distil else None
+    teacher = load_teacher(Path(args.distil), cfg, charset, device) if args.distil else None
     evaluator = Evaluator(charset, n_synth=args.eval_synth, n_real_cjk=args.eval_real, n_real_num=args.eval_real // 2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg, args.low_res, args.low_res_floor), batch_size=None,
