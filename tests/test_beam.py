@@ -206,6 +206,24 @@ def test_a_plus_read_as_shi_is_settled_by_the_context(lm):
         assert decode(m, lm, cs) == f"{left}十{right}"
 
 
+def test_a_title_inside_a_title_takes_single_angle_brackets():
+    """《 opened inside an open 《, or a second unmatched 》, costs TITLE_COST where the alphabet has 〈〉: an
+    uncertain column then reads 〈 (〉); alone, or with an alphabet without 〈〉, the column reads as it is."""
+    cs = Charset(CHARS + ("《", "》", "〈", "〉"))
+    opening, closing = [{"《": 0.7, "〈": 0.3}, B], [{"》": 0.66, "〉": 0.34}, B]
+    m = mat(text_cols("《") + text_cols("现将") + opening + text_cols("通知") + closing + text_cols("有关》"), cs)
+    assert decode(m, None, cs) == "《现将〈通知〉有关》"
+    m = mat(text_cols("现将") + opening + text_cols("通知"), cs)  # the outer title began on an earlier line
+    assert decode(m, None, cs) == "现将《通知"
+    m = mat(text_cols("通知") + closing + text_cols("有关》"), cs)  # ...and ends here: the first closing is inner
+    assert decode(m, None, cs) == "通知〉有关》"
+    m = mat(text_cols("《通知》") + text_cols("有关") + closing, cs)  # two titles side by side
+    assert decode(m, None, cs) == "《通知》有关》"
+    old = Charset(CHARS + ("《", "》"))
+    m = mat(text_cols("《") + text_cols("现将") + [{"《": 0.7, B: 0.3}, B] + text_cols("通知"), old)
+    assert decode(m, None, old) == "《现将《通知"
+
+
 def test_lm_never_rewrites_digits(lm):
     # a digit the acoustic model favours stays, even where the LM would love a hanzi (第一条)
     m = mat(text_cols("第") + [{"1": 0.55, "一": 0.45}, B] + text_cols("条"))

@@ -70,6 +70,12 @@ LOOKALIKE_FLOOR = math.exp(-LOOKALIKE_GAP)
 STOP = "."
 STOP_COST = 8.0
 OPENING = "（(《“‘〔【［[「『"
+# A title quoted inside a title takes 〈〉, never a second 《》 (GB/T 15834; 《国务院关于修改〈xx条例〉的决定》). Where
+# the alphabet has 〈〉, a path that breaks that nesting within the line (a 《 inside an open 《, a 》 closing an
+# open 〈, a 〉 closing an open 《, a second unmatched 》: the line began inside two titles) costs TITLE_COST, so
+# that an uncertain 《/〈 (or 》/〉) column reads as the nesting requires; weights without 〈〉 are unaffected.
+TITLE_OPEN, TITLE_CLOSE, INNER = "《", "》", "〈〉"
+TITLE_COST = 4.0
 
 
 def _lse(a: float, b: float) -> float:
@@ -111,6 +117,39 @@ class _Stops:
         return STOP_COST
 
 
+class _Titles:
+    """Where title marks may stand in a line (see TITLE_COST); nothing to check without 〈〉 in the alphabet."""
+
+    def __init__(self, charset):
+        active = all(c in charset.index for c in INNER + TITLE_OPEN + TITLE_CLOSE)
+        self.open, self.close = (charset.index[TITLE_OPEN], charset.index[TITLE_CLOSE]) if active else (-1, -1)
+        self.inner_open, self.inner_close = (charset.index[INNER[0]], charset.index[INNER[1]]) if active else (-1, -1)
+
+    def cost(self, l: tuple[int, ...], c: int) -> float:
+        """What appending c to l costs: a 《 inside an open 《, a 》 that would close an open 〈 or leave a
+        second 》 unmatched, a 〉 that would close an open 《."""
+        if c != self.open and c != self.close and c != self.inner_close:
+            return 0.0
+        stack: list[int] = []  # the title marks opened in the line and not yet closed
+        unmatched = 0
+        for k in l:
+            if k == self.open or k == self.inner_open:
+                stack.append(k)
+            elif k == self.close or k == self.inner_close:
+                if stack:
+                    stack.pop()
+                elif k == self.close:
+                    unmatched += 1
+        top = stack[-1] if stack else 0
+        if c == self.open:
+            bad = self.open in stack
+        elif c == self.close:
+            bad = top == self.inner_open or (not stack and unmatched > 0)
+        else:
+            bad = top == self.open
+        return TITLE_COST if bad else 0.0
+
+
 def _tables(charset, lm):
     """Per (charset, lm): hanzi flags per class, the LM's id of each class (0 = unknown/blank), the
     look-alikes of each class and where a full stop may stand."""
@@ -134,9 +173,9 @@ def _tables(charset, lm):
                 scored[i] = True
     if len(_TABLES) > 16:
         _TABLES.clear()
-    stops = _Stops(charset, is_cjk)
-    _TABLES[key] = (charset, lm, is_cjk, scored, lm_id, twins, stops)
-    return is_cjk, scored, lm_id, twins, stops
+    stops, titles = _Stops(charset, is_cjk), _Titles(charset)
+    _TABLES[key] = (charset, lm, is_cjk, scored, lm_id, twins, stops, titles)
+    return is_cjk, scored, lm_id, twins, stops, titles
 
 
 def aligned_confidence(probs: np.ndarray, ids: list[int]) -> float:
@@ -207,7 +246,7 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
     if is_cert.all():
         return best_path(best, best_p)
     use_lm = lm is not None and lm_weight != 0.0
-    is_cjk, scored, lm_id, twins, stops = _tables(charset, lm if use_lm else None)
+    is_cjk, scored, lm_id, twins, stops, titles = _tables(charset, lm if use_lm else None)
     scorer = None
     if use_lm:
         bonus = lm_weight * lm.cjk_mean_cost if insertion_bonus is None else float(insertion_bonus)
@@ -216,7 +255,7 @@ def beam_decode(probs: np.ndarray, charset, lm=None, length: int | None = None, 
     best_pl = best_p.astype(np.float64).tolist()
     cert_l = is_cert.tolist()
     cand = _candidates(probs, np.nonzero(~is_cert)[0], best_l, best_pl, is_cjk, prune, max_candidates, twins)
-    step = _Step(scored, scorer, beam, margin, stops)
+    step = _Step(scored, scorer, beam, margin, stops, titles)
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF]}  # prefix -> [pb, pnb]
     t = 0
     while t < T:
@@ -321,8 +360,10 @@ def _add_ext(new: dict, l: tuple[int, ...], c: int, val: float) -> None:
 class _Step:
     """One step of the search: the beams after a column, or after a run of certain columns of one class."""
 
-    def __init__(self, scored: np.ndarray, scorer: _LMScorer | None, beam: int, margin: float, stops: _Stops):
-        self.scored, self.scorer, self.beam, self.margin, self.stops = scored, scorer, beam, margin, stops
+    def __init__(self, scored: np.ndarray, scorer: _LMScorer | None, beam: int, margin: float, stops: _Stops,
+                 titles: _Titles):
+        self.scored, self.scorer, self.beam, self.margin = scored, scorer, beam, margin
+        self.stops, self.titles = stops, titles
 
     def prune(self, new: dict) -> dict:
         """The best `beam` prefixes, none more than margin below the best."""
@@ -360,6 +401,7 @@ class _Step:
                 base = _lse(pb, pnb) + lk
                 if l and l[-1] == self.stops.stop:
                     base -= self.stops.cost(l, k)
+                base -= self.titles.cost(l, k)
             if base != NEG_INF:
                 ext.append((l, base))
         # a lone hypothesis (nothing stays, one extension): an LM term would rank nothing
@@ -400,6 +442,7 @@ class _Step:
                     continue
                 if last == stop and c != last:
                     base -= self.stops.cost(l, c)
+                base -= self.titles.cost(l, c)
                 if self.scorer is not None and self.scored[c]:
                     pending.append((l, c, base))
                 else:
