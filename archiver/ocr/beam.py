@@ -27,6 +27,8 @@ What the language model may do, by design:
 With or without the language model, a full stop '.' is read only where print puts one (STOP): after a digit
 (and before a digit, letter, hanzi or opening mark) or a Latin letter, or in a leader of three dots or more;
 a path through any other stop costs STOP_COST (2024年.上海 -> 2024年，上海 or 2024年上海, 77.70.% -> 77.70%).
+Likewise, where the alphabet has 〈〉, a path that nests title marks otherwise than print does costs TITLE_COST
+(《关于修改《条例》的决定》 -> 《关于修改〈条例〉的决定》).
 
 Speed: only classes with p >= prune (at most max_candidates of them, blank always) are candidates in a
 column; a column whose best class has p >= certain is taken as that class alone in O(beam), and a run
@@ -151,8 +153,8 @@ class _Titles:
 
 
 def _tables(charset, lm):
-    """Per (charset, lm): hanzi flags per class, the LM's id of each class (0 = unknown/blank), the
-    look-alikes of each class and where a full stop may stand."""
+    """Per (charset, lm): hanzi flags per class, which classes the LM scores, the LM's id of each class
+    (0 = unknown/blank), the look-alikes of each class, where a full stop may stand and how titles nest."""
     key = (id(charset), id(lm))
     hit = _TABLES.get(key)
     if hit is not None and hit[0] is charset and hit[1] is lm:
