@@ -214,28 +214,29 @@ def _start_from(model, opt, state: dict, out: Path, init: str | None, cfg, chars
         state.update(ckpt["state"])
         print(f"resumed at step {state['step']} ({state['seen']} lines, {state['elapsed'] / 3600:.2f} h)")
     elif init:
-        init_charset = Charset.load(Path(init) / "charset.txt")
-        same_model = replace(ModelConfig.load(Path(init) / "config.json"), width_scale=cfg.width_scale,
-                             num_classes=cfg.num_classes, charset_digest=cfg.charset_digest) == cfg
-        if not same_model or not (init_charset == charset or extends(charset, init_charset)):
-            sys.exit(f"--init {init}: its config.json/charset.txt differ from this run's")
-        state_dict = {k: v.float() for k, v in torch.load(Path(init) / "crnn.pt", map_location=device,
-                                                         weights_only=True).items()}
+        state_dict, init_charset = load_exported(Path(init), cfg, charset, device, "--init")
         model.load_state_dict(grow_head(state_dict, charset, init_charset))
         print(f"initialised from {init}" + (f", output layer grown by {''.join(charset.chars[len(init_charset.chars):])}"
                                              if charset != init_charset else ""))
 
 
-def load_teacher(folder: Path, cfg: ModelConfig, charset: Charset, device) -> CRNN:
-    """Frozen exported weights whose readings a fine-tune is held to (--distil); their alphabet may lack the
-    symbols added since (charset.ADDED), the run's first classes being theirs."""
+def load_exported(folder: Path, cfg: ModelConfig, charset: Charset, device, option: str) -> tuple[dict, Charset]:
+    """Exported weights (fp32 state dict) and their charset, for a run of this config and charset: the same
+    model, over the same alphabet or one this run's extends (charset.ADDED)."""
     own, own_charset = ModelConfig.load(folder / "config.json"), Charset.load(folder / "charset.txt")
     if replace(own, width_scale=cfg.width_scale, num_classes=cfg.num_classes, charset_digest=cfg.charset_digest) != cfg \
             or not (own_charset == charset or extends(charset, own_charset)):
-        sys.exit(f"--distil {folder}: its config.json/charset.txt differ from this run's")
-    teacher = CRNN(replace(own, width_scale=cfg.width_scale)).to(device)
-    teacher.load_state_dict({k: v.float() for k, v in
-                             torch.load(folder / TORCH_FILE, map_location=device, weights_only=True).items()})
+        sys.exit(f"{option} {folder}: its config.json/charset.txt differ from this run's")
+    state = torch.load(folder / TORCH_FILE, map_location=device, weights_only=True)
+    return {k: v.float() for k, v in state.items()}, own_charset
+
+
+def load_teacher(folder: Path, cfg: ModelConfig, charset: Charset, device) -> CRNN:
+    """Frozen exported weights whose readings a fine-tune is held to (--distil); their alphabet may lack the
+    symbols added since (charset.ADDED), the run's first classes being theirs."""
+    state_dict, own_charset = load_exported(folder, cfg, charset, device, "--distil")
+    teacher = CRNN(replace(cfg, num_classes=own_charset.num_classes, charset_digest=own_charset.digest)).to(device)
+    teacher.load_state_dict(state_dict)
     if device.type == "cpu":
         teacher = teacher.to(memory_format=torch.channels_last)
     return teacher.eval().requires_grad_(False)
