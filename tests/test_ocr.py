@@ -226,6 +226,26 @@ def test_distillation_counts_only_the_columns_of_the_lines():
     assert distillation(student, teacher, lengths).item() > 0
 
 
+def test_distillation_holds_only_the_lines_the_teacher_reads_right():
+    """--distil: a line the teacher misreads is left to the CTC loss, so a run can learn what the teacher never read."""
+    from training.train import distillation, read_right
+
+    cols = torch.full((6, 2, 4), -9.0)  # (columns, lines, classes); class 0 is the CTC blank
+    for t, c in enumerate([1, 1, 0, 1, 2, 0]):  # both lines read 1 1 2 greedily
+        cols[t, :, c] = 0.0
+    teacher = cols.log_softmax(2)
+    targets, target_lengths = torch.tensor([1, 1, 2, 1, 3, 2]), torch.tensor([3, 3])  # line 2's label is 1 3 2
+    right = read_right(teacher, torch.tensor([6, 6]), targets, target_lengths)
+    assert right.tolist() == [True, False]
+    short = torch.tensor([1, 1, 2, 1, 1])  # line 2 labelled 1 1: right when only its first 4 columns are the line
+    assert read_right(teacher, torch.tensor([6, 4]), short, torch.tensor([3, 2])).tolist() == [True, True]
+    assert read_right(teacher, torch.tensor([6, 6]), short, torch.tensor([3, 2])).tolist() == [True, False]
+    student = teacher.clone()
+    student[:, 1] = torch.randn(6, 4).log_softmax(1)  # differs only on the misread line
+    assert distillation(student, teacher, torch.tensor([6, 6]), right).item() == pytest.approx(0.0, abs=1e-6)
+    assert distillation(student, teacher, torch.tensor([6, 6])).item() > 0
+
+
 def test_lines_are_stretched_by_the_model_width_scale():
     line = np.full((64, 300), 255, np.uint8)
     line[20:44, 10:290] = 0

@@ -242,11 +242,28 @@ def load_teacher(folder: Path, cfg: ModelConfig, charset: Charset, device) -> CR
     return teacher.eval().requires_grad_(False)
 
 
-def distillation(log_probs: torch.Tensor, teacher_log_probs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """KL(teacher || student) per output column, averaged over the columns that hold the lines (not padding):
-    keeps a fine-tune reading what the teacher read where the CTC loss does not pull it elsewhere."""
+def read_right(teacher_log_probs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor,
+               target_lengths: torch.Tensor) -> torch.Tensor:
+    """(N,) bool: the lines whose greedy reading by the teacher is their label (class ids, CTC blank 0)."""
+    best = teacher_log_probs.argmax(2).T.cpu()  # (N, T)
+    labels = torch.split(targets.cpu(), target_lengths.cpu().tolist())
+    right = []
+    for row, n, label in zip(best, lengths.cpu().tolist(), labels):
+        seq = row[:n]
+        keep = (seq != 0) & torch.cat([torch.ones(1, dtype=torch.bool), seq[1:] != seq[:-1]])
+        right.append(torch.equal(seq[keep], label))
+    return torch.tensor(right, dtype=torch.bool)
+
+
+def distillation(log_probs: torch.Tensor, teacher_log_probs: torch.Tensor, lengths: torch.Tensor,
+                 lines: torch.Tensor | None = None) -> torch.Tensor:
+    """KL(teacher || student) per output column, averaged over the columns that hold the lines (not padding),
+    of the lines chosen by `lines` ((N,) bool, default all): keeps a fine-tune reading what the teacher read
+    where the CTC loss does not pull it elsewhere."""
     kl = (teacher_log_probs.exp() * (teacher_log_probs - log_probs)).sum(2)  # (T, N)
     mask = torch.arange(kl.shape[0], device=kl.device)[:, None] < lengths.to(kl.device)[None, :]
+    if lines is not None:
+        mask = mask & lines.to(kl.device)[None, :]
     return (kl * mask).sum() / mask.sum().clamp(min=1)
 
 
@@ -264,10 +281,14 @@ def _step(model, opt, ctc, batch, device, use_bf16: bool, teacher: CRNN | None =
                 teacher_logits = teacher(x)
     log_probs = logits.float().log_softmax(2)
     loss = ctc(log_probs, targets.to(device), lengths.to(device), target_lengths.to(device))
-    if teacher is not None:  # over the teacher's classes (a grown run's new symbols are left to the CTC loss)
+    if teacher is not None:  # over the teacher's classes (a grown run's new symbols are left to the CTC loss),
+        # on the lines the teacher reads right: the rest are left to the CTC loss too, so that the run can
+        # learn what the teacher misreads (low-resolution lines, marks it never saw) instead of being held to it
         n = teacher_logits.shape[2]
         ours = log_probs if n == log_probs.shape[2] else logits[..., :n].float().log_softmax(2)
-        loss = loss + distil_weight * distillation(ours, teacher_logits.float().log_softmax(2), lengths)
+        teacher_log_probs = teacher_logits.float().log_softmax(2)
+        right = read_right(teacher_log_probs, lengths, targets, target_lengths)
+        loss = loss + distil_weight * distillation(ours, teacher_log_probs, lengths, right)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -364,7 +385,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--width-scale", type=float, default=None,
                    help="a new run's horizontal stretch of lines (ModelConfig.width_scale; default: that of --init, else 1)")
     p.add_argument("--distil", metavar="DIR", help="hold the run to these exported weights' readings "
-                   "(a KL term beside the CTC loss; e.g. the weights a fine-tune starts from)")
+                   "of the lines they read right (a KL term beside the CTC loss; e.g. the weights a fine-tune "
+                   "starts from)")
     p.add_argument("--distil-weight", type=float, default=1.0, help="weight of the --distil term")
     p.add_argument("--init", metavar="DIR", help="start a new run from exported weights (e.g. archiver/ocr/weights)")
     p.add_argument("--export", metavar="DIR", help="export the run's best weights (fp16) to DIR and exit")
