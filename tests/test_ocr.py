@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -209,6 +210,16 @@ def test_titles_inside_titles_are_in_the_training_mix():
     titles = [ts.nested_title() for _ in range(60)]
     assert all(ts.cs.covers(t) for t in titles)
     assert sum("〈" in t for t in titles) > 30 and sum("〉" in t for t in titles) > 30
+
+
+def test_bracketed_figures_and_ranges_are_in_the_training_mix():
+    """Lines that begin with a bracketed figure (（2021—2025年）, （23）) and ranges (5—10人, 2020～2022年): the
+    shipped weights read a line's opening （ before two digits as 4."""
+    ts = TextSource(Charset.default(), seed=11, corpus=[])
+    lines = [ts.sample() for _ in range(4000)]
+    assert all(ts.cs.covers(t) for t in lines)
+    assert sum(t[:1] in "（(【［" and t[1:3].isdigit() for t in lines) > 40
+    assert sum(bool(re.search(r"[0-9][—～-][0-9]", t)) for t in lines) > 100
 
 
 def test_distillation_counts_only_the_columns_of_the_lines():

@@ -21,6 +21,7 @@ ORG_SUFFIX = ["人民政府", "人民政府办公厅", "司法局", "财政局",
 DOC_TYPES = ["通知", "通报", "请示", "批复", "报告", "函", "意见", "决定", "公告", "通告", "纪要", "议案"]
 PUNCT_MID = "，，，、、；："
 PUNCT_END = "。。。；：！？"
+RANGE_DASHES = "——～-"  # between the figures of a range (GB/T 15834: 一字线 or 浪纹线; a hyphen in tables)
 LATIN_WORDS = ["PDF", "GDP", "CPI", "PPP", "Email", "www", "gov", "cn", "No", "ID", "OA", "Excel", "A4", "GB/T"]
 
 
@@ -170,6 +171,31 @@ class TextSource:
             text = self.prose(self.rng.randint(2, 8)).rstrip(PUNCT_END) + text
         return text
 
+    def bracketed(self) -> str:
+        """A line that begins with a bracketed figure, as a wrapped title's tail or a numbered item does:
+        （2021—2025年）, （2024年第3号）, （23）, (2021年), alone or before prose."""
+        o, c = self.rng.choice(["（）", "（）", "（）", "()", "【】", "［］"])
+        y = self.year()
+        inner = self.rng.choice([f"{y}{self.rng.choice(RANGE_DASHES)}{y + self.rng.randint(1, 5)}年", f"{y}年",
+                                 f"{y}年第{self.rng.randint(1, 40)}号", f"{y}年版", str(self.rng.randint(1, 99)),
+                                 str(self.rng.randint(10, 99)), f"{self.rng.randint(1, 999)}{self.rng.choice(['项', '类', '款', '个'])}"])
+        text = o + inner + c
+        if self.rng.random() < 0.5:
+            text += self.prose(self.rng.randint(2, 12))
+        return text
+
+    def number_range(self) -> str:
+        """A range of figures (5—10人, 2020～2022年, 第3—5条, 30%-50%), the dash drawn as 一 is in most faces."""
+        a = self.rng.randint(1, 2030)
+        b = a + self.rng.randint(1, 20)
+        unit = self.rng.choice(["", "年", "人", "个", "%", "万元", "天", "条", "级", "岁"])
+        text = f"{a}{unit if unit == '%' else ''}{self.rng.choice(RANGE_DASHES)}{b}{unit}"
+        if self.rng.random() < 0.3:
+            text = f"第{text}" if not unit else text
+        if self.rng.random() < 0.6:
+            text = self.prose(self.rng.randint(2, 8)).rstrip(PUNCT_END) + text
+        return text
+
     def nested_title(self) -> str:
         """A title quoted inside a title, the inner one in 〈〉 (《国务院关于修改〈xx条例〉的决定》), or a part of
         one as a line that wraps it holds."""
@@ -185,7 +211,11 @@ class TextSource:
         return text
 
     def gongwen(self) -> str:
-        choice = self.rng.randrange(19)
+        choice = self.rng.randrange(23)
+        if choice >= 21:
+            return self.number_range()
+        if choice >= 19:
+            return self.bracketed()
         if choice == 18:
             return self.nested_title()
         if choice == 17:
