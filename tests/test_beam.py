@@ -193,6 +193,37 @@ def test_a_look_alike_read_surely_is_settled_by_the_context(lm):
     assert decode(m, lm, cs) == "现将有关事项通涌如下"
 
 
+def test_the_lm_does_not_override_a_glyph_read_plainly(lm, monkeypatch):
+    """学 read at p 0.965 after a year, 年 its rival at 0.004: the LM would take 年 (2024年年); a class under
+    RIVAL_FLOOR of its column's best is no candidate, so 2024学年 stays, and a rival above it is still taken."""
+    from archiver.ocr import beam
+
+    cs = Charset.load(WEIGHTS / "charset.txt")
+    read = [{"学": 0.965, "掌": 0.007, "毕": 0.005, "年": 0.004, B: 0.0023}, B]  # as the model gave it
+    m = mat(text_cols("2023—2024", p=0.9995) + read + text_cols("年度", p=0.9995), cs)
+    assert decode(m, lm, cs) == "2023—2024学年度"
+    monkeypatch.setattr(beam, "RIVAL_FLOOR", 0.0)
+    assert decode(m, lm, cs) == "2023—2024年年度"  # what the floor prevents
+    monkeypatch.undo()
+    close = [{"学": 0.6, "年": 0.39, B: 0.01}, B]
+    assert decode(mat(text_cols("2023—2024", p=0.9995) + close + text_cols("度", p=0.9995), cs), lm, cs) == "2023—2024年度"
+
+
+def test_a_hanzi_lm_score_counts_no_lower_than_the_floor(lm):
+    """After a year the n-gram gives 学 ln p -15 (backoff on an unseen context, below its unknown-character
+    floor); the search counts it at LM_FLOOR, and a likely character at its own score."""
+    from archiver.ocr.beam import LM_FLOOR, _LMScorer, _tables
+
+    cs = Charset.load(WEIGHTS / "charset.txt")
+    lm_id = _tables(cs, lm)[2]
+    assert lm.score("2024", "学") < LM_FLOOR < lm.score("2024", "年")
+    scorer = _LMScorer(lm, lm_id, 0.5, 1.0)
+    year = tuple(cs.index[c] for c in "2024")
+    xue, nian = scorer.terms([(year, cs.index["学"]), (year, cs.index["年"])])
+    assert xue == pytest.approx(0.5 * LM_FLOOR + 1.0)
+    assert nian == pytest.approx(0.5 * lm.score("2024", "年") + 1.0, abs=1e-4)
+
+
 def test_a_plus_read_as_shi_is_settled_by_the_context(lm):
     """互联网+ drawn like 十 (the model gives 十 p 0.75-0.98): + is 十's look-alike and, like a hanzi, is
     scored by the LM, so 互联网+政务 is read; where 十 is a numeral (第十条, 减灾十年) it stays."""

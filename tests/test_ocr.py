@@ -351,6 +351,17 @@ def test_shipped_weights_read_a_font_never_seen_in_training(recognizer):
     assert all(0 < r.confidence <= 1 for r in readings)
 
 
+def test_a_dash_between_figures_is_not_the_numeral_one():
+    """The dash of a range is drawn as 一 is in most faces; between two Arabic digits it is the dash (the
+    corpus has no 一 there), elsewhere 一 stays."""
+    from archiver.ocr.recognizer import settle_marks
+
+    assert settle_marks("2021一2025年") == "2021—2025年"
+    assert settle_marks("每组5一10人，第3一5条") == "每组5—10人，第3—5条"
+    for text in ("第一条", "一、总体要求", "2024年一季度", "1一", "一2", "统一"):
+        assert settle_marks(text) == text
+
+
 def test_bad_input_gives_empty_text_not_a_crash(recognizer):
     empty = np.zeros((0, 0), dtype=np.uint8)
     one_px = np.full((1, 300), 255, dtype=np.uint8)

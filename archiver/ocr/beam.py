@@ -30,6 +30,11 @@ a path through any other stop costs STOP_COST (2024年.上海 -> 2024年，上�
 Likewise, where the alphabet has 〈〉, a path that nests title marks otherwise than print does costs TITLE_COST
 (《关于修改《条例》的决定》 -> 《关于修改〈条例〉的决定》).
 
+The LM chooses among what a column could be, never against what it plainly is: a class under RIVAL_FLOOR of
+its column's best is no candidate there, nor is the blank where the best is a hanzi (2024学年 stays, where 学 is
+read at p 0.965 and the LM would take 年 at 0.004 after a year, or drop 学); and a hanzi's LM log-probability
+counts no lower than LM_FLOOR.
+
 Speed: only classes with p >= prune (at most max_candidates of them, blank always) are candidates in a
 column; a column whose best class has p >= certain is taken as that class alone in O(beam), and a run
 of such columns with the same class costs one step; when every column is certain the result is
@@ -49,6 +54,19 @@ NEG_INF = float("-inf")
 # of 23,000, on real text that benchmark never saw (bench.ocr_rendered: 0.13/0.14/0.18 % CER at 0.3,
 # 0.15/0.16/0.19 % at 0.5). README "Decoding".
 DEFAULT_LM_WEIGHT = 0.5
+# A column's candidates are the classes with p at least RIVAL_FLOOR of its best class's (beside the absolute
+# `prune`): the LM may not override a glyph read 100 times likelier than its rival (2024学年 -> 2024年年, a rival
+# at 0.4 % of the best). Measured on saved probability matrices: 0.003 and 0.01 leave every one of the 600
+# gov-dev lines as it was at each scan level, 0.03 costs 3 characters at poor; on the 3,259 gongwen-real lines
+# rendered by us 0.01 changes one line (poor, better). 0.01 sits a factor 2.4 above that case and 3 below harm.
+RIVAL_FLOOR = 0.01
+# The LM's log-probability of a hanzi counts no lower than LM_FLOOR (natural log). Below it the n-gram's figure is
+# backoff arithmetic on a context it never saw, not evidence: after a year it gives 学 -15.2 (年 -0.5), below
+# its unknown-character floor (-12.7), and the search would drop a 学 read at p 0.97 (2024学年度 -> 2024年度).
+# Measured on saved probability matrices (errors, all lines): gov-dev 27/49/389 -> 25/46/385 at clean/office/
+# poor (-8: 25/48/387 with 8 lines worse; -12: 26/48/388); gongwen-real rendered by us 88/87/100 -> 86/86/95
+# (-12: 89/88/96). Chosen on gov-dev; -8 and -12 bracket it.
+LM_FLOOR = -10.0
 _TABLES: dict[tuple[int, int], tuple] = {}
 # Hanzi whose printed glyphs differ only by a stroke's tip or length; in a Song face at 200 dpi the model
 # gives the wrong one of 人/入 p 0.98-0.998 in some budget tables (收人预算), a gap of 4-6 nats that only
@@ -277,8 +295,9 @@ def _candidates(probs: np.ndarray, unc: np.ndarray, best_l: list[int], best_pl: 
                 prune: float, max_candidates: int, twins: dict[int, tuple[int, ...]] | None = None,
                 ) -> dict[int, tuple[float, list[tuple[int, float]]]]:
     """Per uncertain column t: (ln p of blank, [(class, ln p)] of its non-blank candidates), the candidates
-    being its classes with p >= prune (the best class always), at most max_candidates, and the best's
-    look-alikes (twins) no more than LOOKALIKE_GAP below it."""
+    being its classes with p >= prune and >= RIVAL_FLOOR of the best's (the best class always), at most
+    max_candidates, and the best's look-alikes (twins) no more than LOOKALIKE_GAP below it; the blank is
+    taken as impossible where the best is a hanzi and the blank is under RIVAL_FLOOR of it."""
     sub = probs[unc]
     rows, cols = np.nonzero(sub >= prune)
     vals = sub[rows, cols].astype(np.float64)
@@ -289,6 +308,8 @@ def _candidates(probs: np.ndarray, unc: np.ndarray, best_l: list[int], best_pl: 
     for r, t in enumerate(unc.tolist()):
         lst = per_row.get(r, [])
         b = best_l[t]
+        rival = best_pl[t] * RIVAL_FLOOR
+        lst = [(v, c) for v, c in lst if v >= rival]
         if not any(c == b for _, c in lst):
             lst.append((best_pl[t], b))
         if b != 0 and best_pl[t] >= 0.5:  # a confident read keeps its kind: the LM may only choose the hanzi
@@ -299,7 +320,10 @@ def _candidates(probs: np.ndarray, unc: np.ndarray, best_l: list[int], best_pl: 
             floor = best_pl[t] * LOOKALIKE_FLOOR
             lst = [(max(v, floor) if c in twins[b] else v, c) for v, c in lst]
             lst += [(floor, w) for w in twins[b] if all(c != w for _, c in lst)]
-        blank = math.log(max(float(probs[t, 0]), 1e-30))
+        p_blank = float(probs[t, 0])
+        if b != 0 and is_cjk[b] and p_blank < rival:  # nor may it drop a hanzi read plainly (2024学年 -> 2024年)
+            p_blank = 0.0
+        blank = math.log(max(p_blank, 1e-30))
         cand[t] = (blank, [(c, math.log(max(v, 1e-30))) for v, c in lst if c != 0])
     return cand
 
@@ -343,7 +367,7 @@ class _LMScorer:
             else:
                 scores = self.lm.score_hist([k[0] for _, k in todo], [k[1] for _, k in todo]).tolist()
             for (i, key), s in zip(todo, scores):
-                v = self.weight * s + self.bonus
+                v = self.weight * max(s, LM_FLOOR) + self.bonus
                 self.cache[key] = v
                 out[i] = v
         return out

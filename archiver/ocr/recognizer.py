@@ -3,6 +3,7 @@ each line (CTC greedy, or a prefix beam search with the character language model
 weights) with a confidence per line. The network runs on ONNX Runtime or PyTorch (engines.py)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,17 @@ DEFAULT_WEIGHTS = WEIGHTS
 LM_FILE = "lm.npz"  # the character language model, built by `python -m training.build_lm`
 DECODERS = ("greedy", "beam")
 BATCH_COLUMNS = 1024  # output columns per batch (x 6,959 classes x 4 bytes: 28 MB of probabilities)
+
+
+# The numeral 一 is never written between two Arabic digits; the dash of a range (2021—2025年, 5—10 人) is, and in
+# most faces it is drawn as 一 is, so the recogniser reads it as the hanzi: the context settles it.
+_DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])一(?=[0-9])")
+RANGE_DASH = "—"
+
+
+def settle_marks(text: str) -> str:
+    """The reading with the marks its context settles: 一 between two Arabic digits is a range's dash."""
+    return _DASH_BETWEEN_DIGITS.sub(RANGE_DASH, text)
 
 
 @dataclass(frozen=True)
@@ -111,5 +123,5 @@ class Recognizer:
                 text = self.charset.decode(ids)
                 if self.dates is not None:
                     text = self.dates.read(probs[j], int(lengths[j]), text) or text
-                out[i] = Reading(text, conf)
+                out[i] = Reading(settle_marks(text), conf)
         return out
