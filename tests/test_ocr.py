@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import re
+import string
 
 import numpy as np
 import pytest
@@ -220,6 +221,19 @@ def test_bracketed_figures_and_ranges_are_in_the_training_mix():
     assert all(ts.cs.covers(t) for t in lines)
     assert sum(t[:1] in "（(【［" and t[1:3].isdigit() for t in lines) > 40
     assert sum(bool(re.search(r"[0-9][—～-][0-9]", t)) for t in lines) > 100
+
+
+def test_latin_in_chinese_text_is_in_the_training_mix():
+    """Acronyms, units with a slash, placeholders: every capital letter, not only the listed words (the shipped
+    weights read GDP as (D四, 5G as 56 and drop the / of 微克/立方米)."""
+    ts = TextSource(Charset.default(), seed=12, corpus=[])
+    lines = [ts.latin() for _ in range(600)]
+    assert all(ts.cs.covers(t) for t in lines)
+    capitals = set("".join(lines)) & set(string.ascii_uppercase)
+    assert capitals == set(string.ascii_uppercase)
+    assert sum("/" in t for t in lines) > 60 and sum("××" in t or "XX" in t for t in lines) > 30
+    mix = [ts.sample() for _ in range(3000)]
+    assert sum(bool(re.search(r"[A-Z]{2}", t)) for t in mix) > 60
 
 
 def test_distillation_counts_only_the_columns_of_the_lines():

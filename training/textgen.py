@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import random
+import string
 import sys
 from itertools import accumulate
 from pathlib import Path
@@ -23,6 +24,13 @@ PUNCT_MID = "，，，、、；："
 PUNCT_END = "。。。；：！？"
 RANGE_DASHES = "——～-"  # between the figures of a range (GB/T 15834: 一字线 or 浪纹线; a hyphen in tables)
 LATIN_WORDS = ["PDF", "GDP", "CPI", "PPP", "Email", "www", "gov", "cn", "No", "ID", "OA", "Excel", "A4", "GB/T"]
+# Latin as 公文 carry it: acronyms and code names (the shipped weights read GDP as (D四 and 5G as 56).
+ACRONYMS = ["GDP", "CPI", "PPI", "PMI", "PPP", "APP", "AI", "IT", "ICT", "5G", "4G", "3D", "4K", "VR", "AR", "GPS",
+            "LED", "ETC", "WTO", "APEC", "RCEP", "G20", "BRICS", "ISO", "IPv6", "PM2.5", "PM10", "COVID-19", "H7N9",
+            "R&D", "O2O", "B2B", "CBD", "EPC", "BIM", "OA", "SaaS", "Wi-Fi", "QQ", "USB", "U盘", "A级", "AAA级",
+            "AAAAA级", "5A级", "Ⅱ类", "C919", "CR929", "PCT", "IPO", "ESG", "LNG", "CNG", "SCI", "EI", "NGO"]
+SLASH_UNITS = ["元/吨", "元/平方米", "微克/立方米", "毫克/升", "公里/小时", "人/次", "万元/年", "吨/日", "元/人·月",
+               "km/h", "mg/L", "t/d", "kWh", "MW", "kV", "GB", "Mbps"]
 
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "corpus"
@@ -196,6 +204,32 @@ class TextSource:
             text = self.prose(self.rng.randint(2, 8)).rstrip(PUNCT_END) + text
         return text
 
+    def latin(self) -> str:
+        """Latin letters in Chinese text: acronyms and code names (PM2.5, 5G, COVID-19, R&D), units with a slash
+        (微克/立方米, km/h), placeholders (××市, XXX元), standards and versions (GB/T 9704-2012, V2.0), web
+        addresses, and random capitals so that every letter is seen, not only the listed words."""
+        r = self.rng.random()
+        if r < 0.35:
+            word = self.rng.choice(ACRONYMS)
+        elif r < 0.55:
+            word = "".join(self.rng.choice(string.ascii_uppercase) for _ in range(self.rng.randint(2, 6)))
+            if self.rng.random() < 0.3:
+                word += self.rng.choice(["-", "", ""]) + str(self.rng.randint(1, 999))
+        elif r < 0.7:
+            word = f"{self.rng.randint(1, 999)}{self.rng.choice(SLASH_UNITS)}"
+        elif r < 0.8:
+            word = self.rng.choice(["××", "×××", "XX", "XXX", "xx"]) + self.rng.choice(["市", "区", "局", "元", "万元", "同志", "号"])
+        elif r < 0.9:
+            word = self.rng.choice([f"GB/T {self.rng.randint(1000, 39999)}-{self.rng.randint(1990, 2024)}",
+                                    f"V{self.rng.randint(1, 9)}.{self.rng.randint(0, 9)}", f"No.{self.rng.randint(1, 99)}",
+                                    f"ISO {self.rng.randint(9000, 45001)}", f"Q{self.rng.randint(1, 4)}"])
+        else:
+            word = "www." + "".join(self.rng.choice(string.ascii_lowercase) for _ in range(self.rng.randint(3, 10))) + \
+                self.rng.choice([".gov.cn", ".com", ".org.cn", ".cn"])
+        before = self.prose(self.rng.randint(0, 8)).rstrip(PUNCT_END) if self.rng.random() < 0.7 else ""
+        after = self.prose(self.rng.randint(0, 6)) if self.rng.random() < 0.5 else ""
+        return before + word + after
+
     def nested_title(self) -> str:
         """A title quoted inside a title, the inner one in 〈〉 (《国务院关于修改〈xx条例〉的决定》), or a part of
         one as a line that wraps it holds."""
@@ -303,8 +337,10 @@ class TextSource:
             text = self.corpus_line()
         elif r < 0.46:
             text = self.prose(self.rng.randint(2, 24))
-        elif r < 0.53:
+        elif r < 0.50:
             text = self.uniform(self.rng.randint(2, 16))
+        elif r < 0.53:
+            text = self.latin()
         elif r < 0.66:
             text = self.amount()
         elif r < 0.76:
