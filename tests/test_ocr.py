@@ -233,7 +233,10 @@ def test_latin_in_chinese_text_is_in_the_training_mix():
     assert capitals == set(string.ascii_uppercase)
     assert sum("/" in t for t in lines) > 60 and sum("××" in t or "XX" in t for t in lines) > 30
     mix = [ts.sample() for _ in range(3000)]
-    assert sum(bool(re.search(r"[A-Z]{2}", t)) for t in mix) > 60
+    assert sum(bool(re.search(r"[A-Z]{2}", t)) for t in mix) > 40
+    # the dash and ellipsis of prose (read 一一 and a leader's dots), and units the shipped weights drop (㎡ read m)
+    assert sum("——" in t for t in mix) > 20 and sum("……" in t and "……………" not in t for t in mix) > 15
+    assert sum("㎡" in t or "℃" in t for t in mix) > 5
 
 
 def test_distillation_counts_only_the_columns_of_the_lines():

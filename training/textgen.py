@@ -30,7 +30,7 @@ ACRONYMS = ["GDP", "CPI", "PPI", "PMI", "PPP", "APP", "AI", "IT", "ICT", "5G", "
             "R&D", "O2O", "B2B", "CBD", "EPC", "BIM", "OA", "SaaS", "Wi-Fi", "QQ", "USB", "U盘", "A级", "AAA级",
             "AAAAA级", "5A级", "Ⅱ类", "C919", "CR929", "PCT", "IPO", "ESG", "LNG", "CNG", "SCI", "EI", "NGO"]
 SLASH_UNITS = ["元/吨", "元/平方米", "微克/立方米", "毫克/升", "公里/小时", "人/次", "万元/年", "吨/日", "元/人·月",
-               "km/h", "mg/L", "t/d", "kWh", "MW", "kV", "GB", "Mbps"]
+               "km/h", "mg/L", "t/d", "kWh", "MW", "kV", "GB", "Mbps", "㎡", "℃", "‰"]
 
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "corpus"
@@ -196,7 +196,7 @@ class TextSource:
         """A range of figures (5—10人, 2020～2022年, 第3—5条, 30%-50%), the dash drawn as 一 is in most faces."""
         a = self.rng.randint(1, 2030)
         b = a + self.rng.randint(1, 20)
-        unit = self.rng.choice(["", "年", "人", "个", "%", "万元", "天", "条", "级", "岁"])
+        unit = self.rng.choice(["", "年", "人", "个", "%", "万元", "天", "条", "级", "岁", "㎡", "℃"])
         text = f"{a}{unit if unit == '%' else ''}{self.rng.choice(RANGE_DASHES)}{b}{unit}"
         if self.rng.random() < 0.3:
             text = f"第{text}" if not unit else text
@@ -230,6 +230,19 @@ class TextSource:
         after = self.prose(self.rng.randint(0, 6)) if self.rng.random() < 0.5 else ""
         return before + word + after
 
+    def dashes(self) -> str:
+        """The dash and the ellipsis of prose (GB/T 15834 破折号 ——, 省略号 ……), which read as 一一 and as a
+        dot leader's run of dots: a clause after or before a dash, a list broken off."""
+        a, b = self.prose(self.rng.randint(2, 10)).rstrip(PUNCT_END), self.prose(self.rng.randint(0, 10))
+        r = self.rng.random()
+        if r < 0.4:
+            return f"{a}——{b}"
+        if r < 0.55:
+            return f"——{a}"
+        if r < 0.85:
+            return f"{a}{self.rng.choice(['……', '……', '等……', '……等'])}{b}"
+        return f"{a}{self.rng.choice(['一一', '逐一', '统一'])}{b}"  # the hanzi beside them, so both are learned
+
     def nested_title(self) -> str:
         """A title quoted inside a title, the inner one in 〈〉 (《国务院关于修改〈xx条例〉的决定》), or a part of
         one as a line that wraps it holds."""
@@ -245,7 +258,9 @@ class TextSource:
         return text
 
     def gongwen(self) -> str:
-        choice = self.rng.randrange(23)
+        choice = self.rng.randrange(25)
+        if choice >= 23:
+            return self.dashes()
         if choice >= 21:
             return self.number_range()
         if choice >= 19:
@@ -285,7 +300,7 @@ class TextSource:
         if choice == 13:
             return f"{self.rng.randint(0, 999999):06d}"
         if choice == 14:
-            return self.prose(self.rng.randint(2, 8)) + self.amount() + self.rng.choice(["万元", "元", "%", "人", "个", "项"])
+            return self.prose(self.rng.randint(2, 8)) + self.amount() + self.rng.choice(["万元", "元", "%", "人", "个", "项", "㎡", "℃", "‰"])
         return self.rng.choice(LATIN_WORDS) + self.rng.choice(["", "-", " ", "/"]) + str(self.rng.randint(0, 2024))
 
     def corpus_line(self) -> str:
