@@ -358,6 +358,8 @@ class TextSource:
             text = self.latin()
         elif r < 0.66:
             text = self.amount()
+            if text[-1:].isdigit() and self.rng.random() < 0.2:  # a figure's unit symbol (3000㎡, 25℃, 5‰)
+                text += self.rng.choice(["㎡", "℃", "‰", "万元", "%"])
         elif r < 0.76:
             text = self.repeated_digits()
         elif r < 0.78:
