@@ -375,7 +375,8 @@ def test_a_dash_between_figures_is_not_the_numeral_one():
 
     assert settle_marks("2021一2025年") == "2021—2025年"
     assert settle_marks("每组5一10人，第3一5条") == "每组5—10人，第3—5条"
-    for text in ("第一条", "一、总体要求", "2024年一季度", "1一", "一2", "统一"):
+    assert settle_marks("1月一3月，5%一8%") == "1月—3月，5%—8%"
+    for text in ("第一条", "一、总体要求", "2024年一季度", "1一", "一2", "统一2024年口径", "逐一3项"):
         assert settle_marks(text) == text
 
 

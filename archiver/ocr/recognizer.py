@@ -27,14 +27,15 @@ DECODERS = ("greedy", "beam")
 BATCH_COLUMNS = 1024  # output columns per batch (x 6,959 classes x 4 bytes: 28 MB of probabilities)
 
 
-# The numeral 一 is never written between two Arabic digits; the dash of a range (2021—2025年, 5—10 人) is, and in
-# most faces it is drawn as 一 is, so the recogniser reads it as the hanzi: the context settles it.
-_DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])一(?=[0-9])")
+# The numeral 一 is never written before an Arabic digit after a digit or a figure's unit (the corpus: no
+# [0-9年月日号%]一[0-9]); the dash of a range (2021—2025年, 5—10人, 1月—3月) is, and in most faces it is drawn as
+# 一 is, so the recogniser reads it as the hanzi: the context settles it.
+_DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9年月日号%])一(?=[0-9])")
 RANGE_DASH = "—"
 
 
 def settle_marks(text: str) -> str:
-    """The reading with the marks its context settles: 一 between two Arabic digits is a range's dash."""
+    """The reading with the marks its context settles: 一 between figures (2021一2025, 1月一3月) is a range's dash."""
     return _DASH_BETWEEN_DIGITS.sub(RANGE_DASH, text)
 
 
