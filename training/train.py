@@ -21,7 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader, IterableDataset
 
 from archiver.ocr.charset import Charset, score_normalise
-from archiver.ocr.decode import greedy_decode
+from archiver.ocr.decode import best_path, greedy_decode
 from archiver.ocr.metrics import cer
 from archiver.ocr.engines import ONNX_FILE, TORCH_FILE, WEIGHTS_DIGEST, TorchNet, native_bf16, weights_digest
 from archiver.ocr.model import CRNN, ModelConfig, count_parameters
@@ -245,13 +245,10 @@ def load_teacher(folder: Path, cfg: ModelConfig, charset: Charset, device) -> CR
 def read_right(teacher_log_probs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor,
                target_lengths: torch.Tensor) -> torch.Tensor:
     """(N,) bool: the lines whose greedy reading by the teacher is their label (class ids, CTC blank 0)."""
-    best = teacher_log_probs.argmax(2).T.cpu()  # (N, T)
+    best = teacher_log_probs.argmax(2).T.cpu().numpy()  # (N, T)
     labels = torch.split(targets.cpu(), target_lengths.cpu().tolist())
-    right = []
-    for row, n, label in zip(best, lengths.cpu().tolist(), labels):
-        seq = row[:n]
-        keep = (seq != 0) & torch.cat([torch.ones(1, dtype=torch.bool), seq[1:] != seq[:-1]])
-        right.append(torch.equal(seq[keep], label))
+    right = [best_path(row[:n], np.ones(n))[0] == label.tolist()
+             for row, n, label in zip(best, lengths.cpu().tolist(), labels)]
     return torch.tensor(right, dtype=torch.bool)
 
 
