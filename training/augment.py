@@ -44,6 +44,20 @@ def table_rules(img: np.ndarray, rng: random.Random, ink: int) -> np.ndarray:
     return img
 
 
+def neighbours(img: np.ndarray, rng: random.Random, other: np.ndarray) -> np.ndarray:
+    """The edge of the line above or below cut into the crop, as a line splitter on tight leading or a table
+    cell's box leaves it: a band of another line's ink (`other`, drawn at the same size) at the top or bottom."""
+    out = img.copy()
+    h, w = out.shape
+    k = min(other.shape[0], max(1, int(h * rng.uniform(0.06, 0.22))))
+    above = rng.random() < 0.5  # the line above shows its foot at the top edge, the one below its head at the bottom
+    band, rows = (other[-k:], slice(0, k)) if above else (other[:k], slice(h - k, h))
+    x = rng.randint(0, max(0, w - band.shape[1]))  # a shorter line covers part of the width
+    band = band[:, :w - x]
+    out[rows, x:x + band.shape[1]] = np.minimum(out[rows, x:x + band.shape[1]], band)
+    return out
+
+
 def seal_strokes(img: np.ndarray, rng: random.Random) -> np.ndarray:
     """A red seal's ring and strokes as they look after grey conversion: mid-grey, translucent."""
     h, w = img.shape
@@ -82,6 +96,7 @@ def lifted_seal(img: np.ndarray, rng: random.Random, paper: int) -> np.ndarray:
     return out
 
 
+NEIGHBOURS = 0.1  # share of lines with the edge of the line above or below in the crop
 LOW_RES = 0.25  # share of lines scanned at low resolution (down and up again)
 # The smallest scale of the fax-like half of those: a third of the line's height (a 100 dpi scan of body
 # text). Small type (9-10.5 pt) scanned that way is smaller still: --low-res-floor 0.25 trains on it.
@@ -128,4 +143,7 @@ def photometric(img: np.ndarray, rng: random.Random, low_res: float = LOW_RES, f
         f = rng.uniform(floor, 0.5) if rng.random() < 0.5 else rng.uniform(*LOW_RES_BAND)
         small = cv2.resize(out, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
         out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        if rng.random() < 0.5:  # a fax-like scan saved as JPEG after it was scaled back: blocks on the blur
+            ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(35, 60)])
+            out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
     return out

@@ -25,12 +25,13 @@ class LineSynth:
     """Draws (image, label) pairs. Deterministic for a seed."""
 
     def __init__(self, charset: Charset, seed: int = 0, fonts: tuple[FontSpec, ...] = TRAINING_FONTS,
-                 damage: bool = True, low_res: float = augment.LOW_RES, low_res_floor: float = augment.LOW_RES_FLOOR):
+                 damage: bool = True, low_res: float = augment.LOW_RES, low_res_floor: float = augment.LOW_RES_FLOOR,
+                 neighbours: float = augment.NEIGHBOURS):
         self.rng = random.Random(seed)
         self.text = TextSource(charset, seed=seed + 1)
         self.fonts = require(fonts)  # every one, or FontMissing naming the package to install
         self.damage = damage
-        self.low_res, self.low_res_floor = low_res, low_res_floor
+        self.low_res, self.low_res_floor, self.neighbours = low_res, low_res_floor, neighbours
 
     def style(self) -> RenderStyle:
         r = self.rng
@@ -44,6 +45,9 @@ class LineSynth:
         if self.damage and r.random() < 0.6:
             canvas = augment.geometric(canvas, r, style.paper)
         img = crop_line(canvas, em, style.paper, r, jitter=0.25 if self.damage else 0.08)
+        if self.damage and r.random() < self.neighbours:
+            other, other_em = draw_line(self.text.sample(), font, style)
+            img = augment.neighbours(img, r, crop_line(other, other_em, style.paper, r, jitter=0.05))
         if self.damage and r.random() < 0.15:
             img = augment.table_rules(img, r, style.ink)
         if self.damage and r.random() < 0.08:

@@ -35,9 +35,9 @@ class SynthStream(IterableDataset):
     """Endless batches of synthetic lines, grouped by width so padding stays small."""
 
     def __init__(self, charset: Charset, batch_size: int, seed: int, cfg: ModelConfig, low_res: float,
-                 low_res_floor: float = augment.LOW_RES_FLOOR):
+                 low_res_floor: float = augment.LOW_RES_FLOOR, neighbours: float = augment.NEIGHBOURS):
         self.charset, self.batch_size, self.seed, self.low_res = charset, batch_size, seed, low_res
-        self.low_res_floor = low_res_floor
+        self.low_res_floor, self.neighbours = low_res_floor, neighbours
         self.stride, self.width_scale = cfg.stride, cfg.width_scale
 
     def __iter__(self):
@@ -46,7 +46,8 @@ class SynthStream(IterableDataset):
         cv2.setNumThreads(1)
         info = torch.utils.data.get_worker_info()
         seed = self.seed * 1000 + (info.id if info else 0)
-        synth = LineSynth(self.charset, seed=seed, low_res=self.low_res, low_res_floor=self.low_res_floor)
+        synth = LineSynth(self.charset, seed=seed, low_res=self.low_res, low_res_floor=self.low_res_floor,
+                          neighbours=self.neighbours)
         rng = random.Random(seed)
         index = self.charset.index
         while True:
@@ -326,7 +327,8 @@ def train(args) -> None:
     teacher = load_teacher(Path(args.distil), cfg, charset, device) if args.distil else None
     evaluator = Evaluator(charset, n_synth=args.eval_synth, n_real_cjk=args.eval_real, n_real_num=args.eval_real // 2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg, args.low_res, args.low_res_floor), batch_size=None,
+    loader = DataLoader(SynthStream(charset, args.batch, args.seed + state["step"], cfg, args.low_res, args.low_res_floor,
+                                   args.neighbours), batch_size=None,
                         num_workers=args.workers, prefetch_factor=4 if args.workers else None,
                         # fork after OpenMP/OpenCV thread pools exist deadlocks: start workers fresh
                         multiprocessing_context="spawn" if args.workers else None)
@@ -377,6 +379,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="share of synthetic lines also scanned at low resolution (poor, fax-like scans)")
     p.add_argument("--low-res-floor", type=float, default=augment.LOW_RES_FLOOR,
                    help="the smallest scale of the fax-like half of those (share of the line's height)")
+    p.add_argument("--neighbours", type=float, default=augment.NEIGHBOURS,
+                   help="share of lines with the edge of the line above or below in the crop")
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CPU")
     p.add_argument("--cpu", action="store_true", help="ignore CUDA")
     p.add_argument("--width-scale", type=float, default=None,
