@@ -15,8 +15,8 @@ import yaml
 from .errors import ConfigError
 from .fields import RETENTIONS, check_pattern
 from .ocr.beam import DEFAULT_LM_WEIGHT
-from .ocr.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS
-from .resources import RULES, TEMPLATES, WEIGHTS
+from .ocr.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, SECOND_BELOW
+from .resources import RULES, SECOND_WEIGHTS, TEMPLATES, WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ class Ocr:
     decoder: str = "beam"  # beam: prefix beam search with the character language model lm.npz; greedy: best path
     lm_weight: float = DEFAULT_LM_WEIGHT  # weight of the language model's log probability per hanzi (beam only)
     beam_width: int = 8
+    # a line read with less confidence than second_below is read again by second_weights (trained on small type
+    # scanned fax-like) and the surer reading stands; 0 turns the second reading off
+    second_weights: Path = SECOND_WEIGHTS
+    second_below: float = SECOND_BELOW
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ _RANGES = {
     "intake.dpi": (50, 1200), "intake.max_pages": (1, 100000),
     "intake.max_page_pixels": (10_000, 10_000_000_000), "intake.max_file_mb": (0.001, 1_000_000.0),
     "watch.empty_seconds": (0.0, 86400.0), "watch.settle_seconds": (0.0, 86400.0), "database.busy_timeout": (0.0, 3600.0), "watch.max_interrupted": (1, 1000), "ocr.threads": (1, 256),
-    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.lm_weight": (0.0, 5.0), "ocr.beam_width": (1, 64), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
+    "ocr.batch_size": (1, 4096), "ocr.low_confidence": (0.0, 1.0), "ocr.lm_weight": (0.0, 5.0), "ocr.beam_width": (1, 64), "ocr.second_below": (0.0, 1.0), "ocr.min_confidence": (0.0, 1.0), "dedup.hash_distance": (0, 64),
     "dedup.text_similarity": (0.0, 1.0), "dedup.rescan_text_similarity": (0.0, 1.0), "watch.stable_seconds": (0.0, 3600.0),
     "watch.rescan_seconds": (1.0, 86400.0), "watch.poll_interval": (0.1, 3600.0), "workers": (1, 256),
     "archive.thumbnail_width": (16, 4000), "celery.heartbeat_seconds": (0.1, 3600.0),

@@ -18,3 +18,4 @@ TEMPLATES = bundled("templates")
 MIGRATIONS = bundled("migrations")
 RULES = bundled("rules")
 WEIGHTS = bundled("ocr/weights")
+SECOND_WEIGHTS = WEIGHTS / "second"  # the second reader's weights (ocr.second_weights), beside the first's

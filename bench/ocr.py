@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from archiver.config import Ocr
 from archiver.ocr.charset import score_normalise
 from archiver.ocr.metrics import edit_distance
 from bench import govdev
@@ -24,10 +25,12 @@ from bench.report import write_section
 from bench.scansim import simulate
 
 
-def run_ours(images, threads: int, decoder: str = "greedy", weights: Path | None = None, engine: str = "onnx"):
+def run_ours(images, threads: int, decoder: str = "greedy", weights: Path | None = None, engine: str = "onnx",
+             second: Path | None = None, second_below: float = 0.0):
     from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 
-    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder, engine=engine)
+    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder, engine=engine,
+                     second=second if second_below > 0 else None, second_below=second_below)
     t = time.perf_counter()
     out = [r.text for r in rec.read(images)]
     return out, time.perf_counter() - t
@@ -91,14 +94,22 @@ def main(argv=None) -> None:
     ap.add_argument("--cjk", type=int, default=400, help="CJK-bearing lines sampled")
     ap.add_argument("--num", type=int, default=200, help="numeric/other lines sampled")
     ap.add_argument("--levels", nargs="+", default=["clean", "office", "poor"])
-    ap.add_argument("--engines", nargs="+", default=["ours", "ours+lm", "ours-int8+lm", "tesseract", "rapidocr"],
+    ap.add_argument("--engines", nargs="+",
+                    default=["ours", "ours+lm", "ours-int8+lm", "ours-int8+lm+second", "tesseract", "rapidocr"],
                     help="ours: greedy CTC decoding; ours+lm: beam search with the character language model; "
-                         "ours-int8, ours-int8+lm: the same on the INT8 graph (ocr.engine: onnx-int8)")
+                         "ours-int8, ours-int8+lm: the same on the INT8 graph (ocr.engine: onnx-int8); "
+                         "ours-int8+lm+second: and the lines read unsure read again by the second weights "
+                         "(ocr.second_weights, ocr.second_below: the configured default)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
+    ap.add_argument("--second", type=Path, default=None, help="second weights folder (default: the configured ones)")
+    ap.add_argument("--second-below", type=float, default=None, help="confidence below which a line is read again "
+                    "(default: the configured one)")
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
     args = ap.parse_args(argv)
+    o = Ocr()
+    second, below = args.second or o.second_weights, o.second_below if args.second_below is None else args.second_below
     root = govdev.default_root()
     lines = govdev.select(govdev.read_lines(root), args.cjk, args.num, seed=args.seed)
     rows = []
@@ -113,10 +124,12 @@ def main(argv=None) -> None:
                          "ours-int8": lambda: run_ours(images, args.threads, weights=args.weights, engine="onnx-int8"),
                          "ours-int8+lm": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights,
                                                           engine="onnx-int8"),
+                         "ours-int8+lm+second": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights,
+                                                                 engine="onnx-int8", second=second, second_below=below),
                          "tesseract": lambda: run_tesseract(images), "rapidocr": lambda: run_rapidocr(images)}[engine]()
             (cjk_cer, cjk_exact), (num_cer, num_exact) = score_by_kind(preds, refs, is_cjk)
             rows.append((level, engine, cjk_cer, cjk_exact, num_cer, num_exact, len(images) / dt))
-            print(f"{level:7s} {engine:10s} CJK CER {cjk_cer:6.2%} exact {cjk_exact:6.1%} | numeric CER {num_cer:6.2%} "
+            print(f"{level:7s} {engine:19s} CJK CER {cjk_cer:6.2%} exact {cjk_exact:6.1%} | numeric CER {num_cer:6.2%} "
                   f"exact {num_exact:6.1%} | {len(images) / dt:6.1f} lines/s {1000 * dt / len(images):6.2f} ms/line",
                   flush=True)
     header = ("| level | engine | CJK CER | CJK exact | numeric CER | numeric exact | lines/s | ms/line |\n"

@@ -19,7 +19,8 @@ from .conftest import ROOT
 DATA = ("archiver/templates/base.html", "archiver/templates/static/style.css", "archiver/migrations/env.py",
         "archiver/migrations/script.py.mako", "archiver/migrations/versions/0006_date_column.py",
         "archiver/rules/topics.yaml", "archiver/ocr/weights/crnn.pt", "archiver/ocr/weights/lm.npz",
-        "archiver/ocr/weights/charset.txt", "archiver/ocr/weights/config.json")
+        "archiver/ocr/weights/charset.txt", "archiver/ocr/weights/config.json",
+        "archiver/ocr/weights/second/crnn-int8.onnx", "archiver/ocr/weights/second/charset.txt")
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,10 @@ ENGINES = (*ONNX_FILES, "torch")
 # INT8 convolutions: 1.2-1.4x the lines per second of fp32 with the CER within 0.01 points at every scan
 # level (bench.ocr on 600 gov-dev lines, with the language model; docs/benchmarks.md)
 DEFAULT_ENGINE = "onnx-int8"
+# A line read with less confidence than this is read again by the second weights (ocr.second_weights). On the
+# 600 gov-dev lines of bench.ocr, CJK characters misread clean / office / poor: 25 / 46 / 380 without, 25 / 42 /
+# 275 at 0.7, 34 / 43 / 265 at 0.8 (clean lines harmed); README "The recogniser", second reading.
+SECOND_BELOW = 0.7
 WEIGHTS_DIGEST = "crnn_pt_sha256"  # the ONNX file's metadata: the crnn.pt it was exported from
 
 

@@ -16,7 +16,7 @@ from .beam import DEFAULT_LM_WEIGHT, beam_decode
 from .charset import Charset
 from .dates import DateReader
 from .decode import greedy_decode
-from .engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, TORCH_FILE, OnnxNet, TorchNet
+from .engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, SECOND_BELOW, TORCH_FILE, OnnxNet, TorchNet
 from .lm import CharLM
 from .prep import MAX_WIDTH, TAIL, normalise, pad_batch
 from .spec import ModelConfig
@@ -56,7 +56,8 @@ class Recognizer:
 
     def __init__(self, weights: Path = DEFAULT_WEIGHTS, threads: int = 2, batch_size: int = 32,
                  precision: str = "auto", decoder: str = "greedy", lm_weight: float = DEFAULT_LM_WEIGHT,
-                 beam_width: int = 8, engine: str = DEFAULT_ENGINE, date_grammar: bool = True):
+                 beam_width: int = 8, engine: str = DEFAULT_ENGINE, date_grammar: bool = True,
+                 second: Path | None = None, second_below: float = SECOND_BELOW, lm: CharLM | None = None):
         weights = Path(weights)
         _check_files(weights)
         if decoder not in DECODERS:
@@ -65,8 +66,8 @@ class Recognizer:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-        self.lm = None
-        if decoder == "beam":
+        self.lm = lm
+        if decoder == "beam" and lm is None:
             if not (weights / LM_FILE).is_file():
                 raise RecognizerUnavailable(f"ocr.decoder is beam but {weights / LM_FILE} is missing "
                                             f"(python -m training.build_lm builds it)")
@@ -84,6 +85,11 @@ class Recognizer:
         # precision applies to PyTorch only (ONNX Runtime runs the exported graph: fp32, or INT8 convolutions)
         self.net = TorchNet(weights, self.config, threads, precision) if engine == "torch" else OnnxNet(weights, threads, engine)
         self.batch_size = batch_size
+        # the second reader: weights trained on small type scanned fax-like, for the lines this one reads unsure
+        self.second, self.second_below = None, second_below
+        if second is not None:
+            self.second = Recognizer(second, threads, batch_size, precision, decoder, lm_weight, beam_width, engine,
+                                     date_grammar, lm=self.lm)
 
     def decode(self, probs: np.ndarray, length: int) -> tuple[list[int], float]:
         if self.decoder == "beam":
@@ -125,4 +131,15 @@ class Recognizer:
                 if self.dates is not None:
                     text = self.dates.read(probs[j], int(lengths[j]), text) or text
                 out[i] = Reading(settle_marks(text), conf)
+        if self.second is not None:
+            self._read_again(images, out)
         return out
+
+    def _read_again(self, images: list[np.ndarray], out: list[Reading]) -> None:
+        """The lines read with a confidence below second_below are read by the second weights, and their text
+        stands. The confidence stays the first reading's: the two weights' confidences are not on one scale
+        (the second, trained on worse lines, is the less sure of the two on most of the lines it reads
+        better), and ocr.low_confidence and ocr.min_confidence are set on the first's."""
+        unsure = [i for i, r in enumerate(out) if r.confidence < self.second_below]
+        for i, again in zip(unsure, self.second.read([images[i] for i in unsure])):
+            out[i] = Reading(again.text, out[i].confidence)
