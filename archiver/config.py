@@ -58,7 +58,7 @@ class Ocr:
     lm_weight: float = DEFAULT_LM_WEIGHT  # weight of the language model's log probability per hanzi (beam only)
     beam_width: int = 8
     # a line read with less confidence than second_below is read again by second_weights (trained on small type
-    # scanned fax-like) and the surer reading stands; 0 turns the second reading off
+    # scanned fax-like) and that text stands; 0 turns the second reading off
     second_weights: Path = SECOND_WEIGHTS
     second_below: float = SECOND_BELOW
 

@@ -137,9 +137,9 @@ class Recognizer:
 
     def _read_again(self, images: list[np.ndarray], out: list[Reading]) -> None:
         """The lines read with a confidence below second_below are read by the second weights, and their text
-        stands. The confidence stays the first reading's: the two weights' confidences are not on one scale
-        (the second, trained on worse lines, is the less sure of the two on most of the lines it reads
-        better), and ocr.low_confidence and ocr.min_confidence are set on the first's."""
+        stands, not the surer of the two: the two weights' confidences are not on one scale (at bench.ocr's
+        poor level the second is the less sure on a third of the lines it reads better). The confidence stays
+        the first reading's, the scale ocr.low_confidence and ocr.min_confidence are set on."""
         unsure = [i for i, r in enumerate(out) if r.confidence < self.second_below]
         for i, again in zip(unsure, self.second.read([images[i] for i in unsure])):
             out[i] = Reading(again.text, out[i].confidence)
