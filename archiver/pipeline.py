@@ -96,7 +96,7 @@ def make_reader(settings: Settings) -> LineReader:
     o = settings.ocr
     return Recognizer(o.weights, threads=o.threads, batch_size=o.batch_size, precision=o.precision,
                       decoder=o.decoder, lm_weight=o.lm_weight, beam_width=o.beam_width, engine=o.engine,
-                      second=o.second_weights if o.second_below > 0 else None, second_below=o.second_below)
+                      second=o.second_weights, second_below=o.second_below)
 
 
 def ocr_page(image: np.ndarray, reader: LineReader, min_confidence: float = 0.0) -> tuple[Line, ...]:

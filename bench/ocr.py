@@ -29,8 +29,8 @@ def run_ours(images, threads: int, decoder: str = "greedy", weights: Path | None
              second: Path | None = None, second_below: float = 0.0):
     from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 
-    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder, engine=engine,
-                     second=second if second_below > 0 else None, second_below=second_below)
+    rec = Recognizer(weights or DEFAULT_WEIGHTS, threads=threads, decoder=decoder, engine=engine, second=second,
+                     second_below=second_below)
     t = time.perf_counter()
     out = [r.text for r in rec.read(images)]
     return out, time.perf_counter() - t
@@ -102,14 +102,12 @@ def main(argv=None) -> None:
                          "(ocr.second_weights, ocr.second_below: the configured default)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
-    ap.add_argument("--second", type=Path, default=None, help="second weights folder (default: the configured ones)")
-    ap.add_argument("--second-below", type=float, default=None, help="confidence below which a line is read again "
-                    "(default: the configured one)")
+    ap.add_argument("--second", type=Path, default=Ocr().second_weights, help="second weights folder (default: the configured ones)")
+    ap.add_argument("--second-below", type=float, default=Ocr().second_below, help="confidence below which a line is "
+                    "read again (default: the configured one)")
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
     args = ap.parse_args(argv)
-    o = Ocr()
-    second, below = args.second or o.second_weights, o.second_below if args.second_below is None else args.second_below
     root = govdev.default_root()
     lines = govdev.select(govdev.read_lines(root), args.cjk, args.num, seed=args.seed)
     rows = []
@@ -125,7 +123,8 @@ def main(argv=None) -> None:
                          "ours-int8+lm": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights,
                                                           engine="onnx-int8"),
                          "ours-int8+lm+second": lambda: run_ours(images, args.threads, decoder="beam", weights=args.weights,
-                                                                 engine="onnx-int8", second=second, second_below=below),
+                                                                 engine="onnx-int8", second=args.second,
+                                                                 second_below=args.second_below),
                          "tesseract": lambda: run_tesseract(images), "rapidocr": lambda: run_rapidocr(images)}[engine]()
             (cjk_cer, cjk_exact), (num_cer, num_exact) = score_by_kind(preds, refs, is_cjk)
             rows.append((level, engine, cjk_cer, cjk_exact, num_cer, num_exact, len(images) / dt))

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from archiver.config import Ocr
 from bench.gongwen_real import DATA
 from bench.ocr import run_rapidocr, score
 from bench.report import write_section
@@ -75,14 +76,14 @@ def main(argv=None) -> None:
     ap.add_argument("--font-px", type=int, default=FONT_PX,
                     help="type size in pixels at 200 dpi (44: 16 pt body text; 25: 9 pt, a table's small type)")
     ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folder (default: the shipped ones)")
-    ap.add_argument("--second", type=Path, default=None,
+    ap.add_argument("--second", type=Path, default=Ocr().second_weights,
                     help="second weights for the lines read below --second-below (default: the configured ones)")
-    ap.add_argument("--second-below", type=float, default=None, help="0: no second reading")
+    ap.add_argument("--second-below", type=float, default=Ocr().second_below,
+                    help="0: no second reading (default: the configured threshold)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None, help="also write the table as markdown here")
     args = ap.parse_args(argv)
-    from archiver.config import Ocr
     from archiver.ocr.beam import DEFAULT_LM_WEIGHT
     from archiver.ocr.recognizer import DEFAULT_WEIGHTS, Recognizer
 
@@ -90,11 +91,8 @@ def main(argv=None) -> None:
     refs = sample(args.lines, args.seed)
     faces = [ImageFont.truetype(str(f.path), args.font_px, index=f.index) for f in map(by_name, FACES)]
     clean = [render(t, faces[i % len(faces)], args.font_px) for i, t in enumerate(refs)]
-    o = Ocr()
-    below = o.second_below if args.second_below is None else args.second_below
-    second = (args.second or o.second_weights) if below > 0 else None
     readers = {w: Recognizer(args.weights or DEFAULT_WEIGHTS, threads=args.threads, decoder="beam", engine="onnx-int8", lm_weight=w,
-                             second=second, second_below=below)
+                             second=args.second, second_below=args.second_below)
                for w in weights}
     rows = []
     for level in args.levels:

@@ -86,8 +86,9 @@ class Recognizer:
         self.net = TorchNet(weights, self.config, threads, precision) if engine == "torch" else OnnxNet(weights, threads, engine)
         self.batch_size = batch_size
         # the second reader: weights trained on small type scanned fax-like, for the lines this one reads unsure
+        # (none below a threshold of 0: off)
         self.second, self.second_below = None, second_below
-        if second is not None:
+        if second is not None and second_below > 0:
             self.second = Recognizer(second, threads, batch_size, precision, decoder, lm_weight, beam_width, engine,
                                      date_grammar, lm=self.lm)
 
